@@ -1,0 +1,5 @@
+import sys
+
+from pagerace.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Observers over explored executions: lockdep, cost (issue 5)."""

@@ -1,0 +1,233 @@
+"""``pagerace``: check scenarios, list the catalogue, replay counterexamples.
+
+Exit codes: 0 verified (or as expected), 1 a finding, 2 bad input or usage, 3 a bound
+or an interrupt stopped the search before it covered everything, with no finding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pagerace.core.errors import PageraceError, UsageError
+from pagerace.explore.explorer import STRATEGIES, Options, explore
+from pagerace.explore.replay import decode_schedule, replay
+from pagerace.explore.result import Counterexample, Result, Stats
+from pagerace.models.base import model_by_name
+from pagerace.report.jsonout import counterexample_json, result_json
+from pagerace.report.trace import render_counterexample
+from pagerace.scenarios.catalogue import MODELS, Scenario, catalogue, scenario
+
+EXIT = {"verified": 0, "finding": 1, "bounded": 3}
+EXIT_PIPE = 141
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"pagerace: error: {message}\n  Try `{self.prog} --help`.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pagerace", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sc = sub.add_parser("scenarios", help="list the scenario catalogue with expected verdicts")
+    sc.add_argument("--json", action="store_true")
+    ck = sub.add_parser("check", help="explore a scenario: a proof, or a counterexample")
+    ck.add_argument("scenario")
+    ck.add_argument("--variant")
+    ck.add_argument("--model", default="sc", help="memory model: sc (tso, lkmm: issue 3)")
+    ck.add_argument("--cpus", type=int)
+    ck.add_argument("--order", type=int)
+    ck.add_argument("--strategy", default="exhaustive", choices=STRATEGIES)
+    ck.add_argument("--seed", type=int, default=0)
+    ck.add_argument("--max-executions", type=int)
+    ck.add_argument("--max-steps", type=int, default=5000)
+    ck.add_argument("--all-findings", action="store_true",
+                    help="keep exploring after a finding; one counterexample per kind")
+    ck.add_argument("--no-shrink", action="store_true", help="print the run as found")
+    ck.add_argument("--replay", metavar="TOKEN", help="replay a counterexample token")
+    ck.add_argument("--json", action="store_true")
+    rp = sub.add_parser("replay", help="replay a token printed with a counterexample")
+    rp.add_argument("token")
+    rp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "scenarios":
+            return _scenarios(args.json)
+        if args.command == "replay":
+            return _replay(args.token, args.json)
+        if args.replay:
+            return _replay(args.replay, args.json)
+        return _check(args)
+    except PageraceError as e:
+        print(f"pagerace: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pagerace: interrupted", file=sys.stderr)
+        return 3
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_PIPE
+
+
+def _scenarios(as_json: bool) -> int:
+    cat = catalogue()
+    if as_json:
+        print(json.dumps([_scenario_json(s) for s in cat.values()], indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for s in cat.values():
+        params = ", ".join(f"--{p.name} {p.default} ({p.minimum}..{p.maximum}): {p.help}"
+                           for p in s.params)
+        table = Table(title=f"{s.name}: {s.summary}", caption=f"parameters: {params}",
+                      title_justify="left", caption_justify="left", show_lines=False)
+        table.add_column("variant")
+        for m in MODELS:
+            table.add_column(m)
+        table.add_column("why")
+        for v in s.variants:
+            cells = [_expect_cell(s, v, m) for m in MODELS]
+            reasons = {s.expected[(v, m)].reason for m in MODELS if (v, m) in s.expected}
+            table.add_row(v, *cells, "; ".join(sorted(reasons)))
+        console.print(table)
+    return 0
+
+
+def _expect_cell(s: Scenario, variant: str, model: str) -> str:
+    e = s.expected.get((variant, model))
+    if e is None:
+        return "-"
+    return e.verdict + (f" ({'/'.join(e.kinds)})" if e.kinds else "")
+
+
+def _scenario_json(s: Scenario) -> dict[str, Any]:
+    return {
+        "name": s.name, "summary": s.summary,
+        "params": [{"name": p.name, "default": p.default, "min": p.minimum,
+                    "max": p.maximum, "help": p.help} for p in s.params],
+        "variants": list(s.variants),
+        "expected": [{"variant": v, "model": m, "verdict": e.verdict, "kinds": list(e.kinds),
+                      "reason": e.reason} for (v, m), e in s.expected.items()],
+    }
+
+
+def _check(args: argparse.Namespace) -> int:
+    sc = scenario(args.scenario)
+    if args.model not in MODELS:
+        raise UsageError("--model", args.model, " | ".join(MODELS))
+    model_by_name(args.model)
+    params = {"cpus": args.cpus, "order": args.order}
+    program = sc.program(args.variant, params)
+    resolved = sc.resolve(params)
+    variant = sc.variant(args.variant).name
+    progress = _Progress(enabled=not args.json and sys.stderr.isatty())
+    opts = Options(
+        strategy=args.strategy, seed=args.seed, max_executions=args.max_executions,
+        max_steps=args.max_steps, all_findings=args.all_findings, shrink=not args.no_shrink,
+        replay_prefix=sc.replay_prefix(variant, args.model, resolved),
+        on_progress=progress.update,
+    )
+    try:
+        res = explore(program, opts)
+    finally:
+        progress.stop()
+    context = {"scenario": sc.name, "variant": variant, "model": args.model,
+               "strategy": args.strategy}
+    if args.json:
+        print(json.dumps(result_json(res, **context), indent=2))
+    else:
+        print(_summary(sc, variant, args.model, res))
+    return EXIT[res.verdict]
+
+
+def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
+    st = res.stats
+    head = f"{sc.name} --variant {variant} --model {model} " + " ".join(
+        f"--{k} {v}" for k, v in res.params.items() if k != "variant")
+    out = [head]
+    for cx in res.counterexamples:
+        out += ["", render_counterexample(cx)]
+    rate = st.executions / st.elapsed_s if st.elapsed_s > 0 else 0.0
+    counts = (f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked) "
+              f"in {st.elapsed_s:.2f} s, {rate:.0f}/s")
+    if res.verdict == "verified":
+        out.append(f"\nVERIFIED: every execution explored, no finding: {counts}")
+    elif res.verdict == "finding":
+        kinds = ", ".join(sorted({cx.finding.kind for cx in res.counterexamples}))
+        out.append(f"\nFINDING ({kinds}) after {counts}")
+    else:
+        out.append(f"\nBOUNDED (not verified): {res.bound_reason}; {counts}")
+    exp = sc.expected.get((variant, model))
+    if exp is not None:
+        agree = "matches" if exp.verdict == res.verdict else "DIFFERS from"
+        out.append(f"catalogue: expected {exp.verdict}; this run {agree} it")
+    return "\n".join(out)
+
+
+def _replay(token: str, as_json: bool) -> int:
+    spec, sep, sched = token.partition("@")
+    parts = spec.split(":")
+    if not sep or len(parts) != 4:
+        raise UsageError("replay token", token,
+                         "SCENARIO:VARIANT:MODEL:PARAMS@SCHEDULE, as printed after `replay:`")
+    name, variant, model, ps = parts
+    sc = scenario(name)
+    params: dict[str, int | None] = {}
+    for item in filter(None, ps.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or not value.lstrip("-").isdigit():
+            raise UsageError("replay token parameter", item, "NAME=INTEGER")
+        params[key] = int(value)
+    model_by_name(model)
+    program = sc.program(variant, params)
+    ex = replay(program, decode_schedule(sched), capture=True)
+    if not ex.findings:
+        print("replayed: the run completes with no finding")
+        return 0
+    trace = ex.trace()
+    cxs = [Counterexample(f, trace, token) for f in ex.findings]
+    if as_json:
+        print(json.dumps([counterexample_json(c) for c in cxs], indent=2))
+    else:
+        print("\n\n".join(render_counterexample(c) for c in cxs))
+    return 1
+
+
+class _Progress:
+    """Live progress on a terminal (rich), after the first second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.status: Any = None
+
+    def update(self, st: Stats) -> None:
+        if not self.enabled or st.elapsed_s < 1.0:
+            return
+        rate = st.executions / st.elapsed_s if st.elapsed_s else 0.0
+        text = (f"exploring: {st.executions} executions, {rate:.0f}/s, "
+                f"{st.elapsed_s:.1f} s (Ctrl-C stops and reports)")
+        if self.status is None:
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status(text)
+            self.status.start()
+        else:
+            self.status.update(text)
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

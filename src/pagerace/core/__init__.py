@@ -1,0 +1,1 @@
+"""Vocabulary shared by every layer: locations, operations, annotations, errors."""

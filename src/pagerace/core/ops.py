@@ -1,0 +1,118 @@
+"""Operations a model thread hands to the engine, and the locations they touch.
+
+A kernel primitive (``pagerace.kernel``) builds one :class:`Op` and switches to the
+engine; the engine turns it into one event of the execution graph.  The LKMM annotation
+of every primitive is the ``annot`` field, named as in linux-kernel.bell
+(``once``, ``acquire``, ``release``, ``mb``, ``rmb``, ``wmb``, ``before-atomic``,
+``after-atomic``, ``noreturn``) plus ``plain`` for C accesses without ``*_ONCE``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+
+class OpKind(enum.Enum):
+    LOAD = "load"
+    STORE = "store"
+    RMW = "rmw"  # may fail: ``fn`` returns NO_WRITE for a failed cmpxchg / inc_not_zero
+    FENCE = "fence"
+    LOCAL = "local"  # thread-local effect (irq save/restore): no memory access
+
+
+SHARED_KINDS = frozenset({OpKind.LOAD, OpKind.STORE, OpKind.RMW})
+
+
+class _NoWrite:
+    """Sentinel returned by an RMW function that leaves memory unchanged (a failed RMW)."""
+
+    def __repr__(self) -> str:
+        return "NO_WRITE"
+
+
+NO_WRITE: Any = _NoWrite()
+
+# The LKMM tags (linux-kernel.bell): accesses and fences.
+LOAD_ANNOTS = frozenset({"plain", "once", "acquire"})
+STORE_ANNOTS = frozenset({"plain", "once", "release"})
+RMW_ANNOTS = frozenset({"noreturn", "relaxed", "acquire", "release", "mb"})
+FENCE_ANNOTS = frozenset(
+    {"mb", "rmb", "wmb", "before-atomic", "after-atomic", "barrier", "rcu-lock", "rcu-unlock",
+     "sync-rcu"}
+)
+
+
+class Location:
+    """One memory word of the model (a field of a ``struct page``, a lock, a variable).
+
+    Identity is the object; ``lid`` is its creation index within one run, so the same
+    program built twice gives the same ids.  ``floor`` is the least value a counter may
+    hold (``_count`` 0, ``_mapcount`` -1); ``fmt`` renders a value for traces (a flags
+    word shows its bit names).
+    """
+
+    __slots__ = ("fmt", "floor", "init", "lid", "name")
+
+    def __init__(
+        self,
+        lid: int,
+        name: str,
+        init: Any = 0,
+        floor: int | None = None,
+        fmt: Callable[[Any], str] | None = None,
+    ) -> None:
+        self.lid, self.name, self.init, self.floor, self.fmt = lid, name, init, floor, fmt
+
+    def show(self, value: Any) -> str:
+        if self.fmt is not None:
+            return self.fmt(value)
+        return getattr(value, "name", None) or repr(value)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+@dataclass(frozen=True, slots=True)
+class LockAction:
+    """Ghost information for lock primitives: which lock, acquired or released.
+
+    ``key`` names the lock instance (``H.flags:PG_compound_lock``); ``cls`` is the lockdep
+    class ("compound_lock of a page").  ``bit`` is set for bit spinlocks.
+    """
+
+    action: str  # "acquire" | "release"
+    key: str
+    cls: str
+    bit: int | None = None
+
+
+class Op(NamedTuple):
+    """One request from a model thread to the engine (a named tuple: one per step).
+
+    ``fn`` (RMW only) maps the old value to ``(new value or NO_WRITE, result)``.
+    ``cond`` (RMW only) makes the op an *await*: the thread is not enabled until
+    ``cond(current value)`` holds; spinning is modelled as waiting (DESIGN.md).
+    ``check`` (RMW only) maps the old value to a finding message or None, evaluated
+    atomically with the access (used for the unlock-owner check of bit spinlocks).
+    """
+
+    kind: OpKind
+    name: str  # the kernel primitive, e.g. "atomic_inc_not_zero"
+    annot: str
+    loc: Location | None = None
+    value: Any = None  # STORE: value written
+    fn: Callable[[Any], tuple[Any, Any]] | None = None
+    cond: Callable[[Any], bool] | None = None
+    check: Callable[[Any], str | None] | None = None
+    lock: LockAction | None = None
+    addr: frozenset[int] = frozenset()
+    data: frozenset[int] = frozenset()
+    detail: str = ""  # free text for traces, e.g. "bit 24" or "irqs off"
+
+    @property
+    def shared(self) -> bool:
+        """Whether the op touches shared memory (a scheduling point under SC)."""
+        return self.kind in SHARED_KINDS

@@ -1,0 +1,300 @@
+"""One execution under an interleaving semantics: the engine side of the greenlets.
+
+The schedule (which thread takes the next shared step) comes from outside: the optimal
+DPOR explorer, a random or PCT strategy, or a replay token.  Everything else (what an op
+reads, writes and returns) is determined by memory, so a schedule replays exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pagerace.core.errors import InternalError
+from pagerace.core.ops import NO_WRITE, Op, OpKind
+from pagerace.explore.result import Finding, Trace
+from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
+from pagerace.explore.values import EMPTY, Val, raw, unwrap
+from pagerace.graph.events import Event, EventKind, SourceRef
+from pagerace.graph.graph import ExecutionGraph
+
+
+@dataclass(slots=True)
+class ThreadState:
+    tid: int
+    name: str
+    g: ModelThread
+    pending: Op | None = None
+    done: bool = False
+    index: int = 0  # po index of the next event
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A shared event as the explorer sees it: the event, its op, and the value its
+    location held just before it ran (for await enabledness in race reversal)."""
+
+    event: Event
+    op: Op
+    before: Any
+
+
+class Execution:
+    """Build a program afresh and run it one scheduling decision at a time."""
+
+    def __init__(
+        self, program: Program, *, capture: bool = False, stop_on_finding: bool = True
+    ) -> None:
+        self.world = World(program.params)
+        program.build(self.world)
+        self.capture = capture
+        self.stop_on_finding = stop_on_finding
+        self.events: list[Event] = []
+        self.steps: list[Step] = []
+        self.co: dict[str, list[int]] = {}
+        self.last_write: list[int | None] = [None] * len(self.world.locations)
+        self.findings: list[Finding] = []
+        self.schedule: list[int] = []
+        self.finished = False
+        self.threads = [
+            ThreadState(tid, name, ModelThread(fn, capture))
+            for tid, (name, fn) in enumerate(self.world.threads)
+        ]
+        for t in self.threads:
+            self._advance(t, None)
+
+    # -- scheduling interface --------------------------------------------------------
+    @property
+    def stopped(self) -> bool:
+        return self.stop_on_finding and bool(self.findings)
+
+    def enabled(self) -> list[int]:
+        mem = self.world.mem
+        out = []
+        for t in self.threads:
+            op = t.pending
+            if op is not None and (op.cond is None or op.cond(mem[op.loc.lid])):  # type: ignore[union-attr]
+                out.append(t.tid)
+        return out
+
+    def waiting(self) -> list[int]:
+        return [t.tid for t in self.threads if t.pending is not None]
+
+    def pending_value(self, tid: int) -> Any:
+        op = self.threads[tid].pending
+        assert op is not None and op.loc is not None
+        return self.world.mem[op.loc.lid]
+
+    def step(self, tid: int) -> Step:
+        """Run thread ``tid``'s pending shared op, then the thread up to its next one."""
+        t = self.threads[tid]
+        op = t.pending
+        if op is None:
+            raise InternalError(f"thread {tid} scheduled with no pending op")
+        t.pending = None
+        self.schedule.append(tid)
+        before = self.world.mem[op.loc.lid]  # type: ignore[union-attr]
+        event, result = self._execute(t, op)
+        step = Step(event, op, before)
+        self.steps.append(step)
+        self._advance(t, result)
+        return step
+
+    def finish(self) -> None:
+        """End of a maximal run: deadlock, or the automatic and the program's end checks."""
+        if self.finished:
+            return
+        self.finished = True
+        if self.stopped:
+            return
+        waiting = self.waiting()
+        if waiting:
+            self._record(Finding("deadlock", self._deadlock_message(waiting), check="deadlock"))
+            return
+        for key, (loc, bit) in self.world.bit_locks.items():
+            if self.world.mem[loc.lid] >> bit & 1 and self.world.lock_owner.get(key) is None:
+                self._record(Finding(
+                    "lock-leaked",
+                    f"{key} is left set with no owner: every thread has finished and none holds it",
+                    check=f"lock-leaked:{key}",
+                ))
+        for name, fn in self.world.end_checks:
+            msg = fn(self.world)
+            if msg:
+                self._record(Finding("invariant", f"{name}: {msg}", check=name))
+
+    # -- results ---------------------------------------------------------------------
+    def graph(self) -> ExecutionGraph:
+        return ExecutionGraph(self.events, self.co)
+
+    def final_state(self) -> tuple[tuple[str, str], ...]:
+        w = self.world
+        return tuple((loc.name, loc.show(w.mem[loc.lid])) for loc in w.locations)
+
+    def trace(self) -> Trace:
+        by_lid = self.world.locations
+        shown = []
+        for e in self.events:
+            loc = by_lid[e.lid] if e.lid is not None else None
+            r = loc.show(e.read_value) if loc is not None and e.reads else ""
+            w = loc.show(e.written_value) if loc is not None and e.writes else ""
+            shown.append((r, w))
+        written = {e.lid for e in self.events if e.writes}
+        final = tuple(
+            (loc.name, loc.show(self.world.mem[loc.lid]))
+            for loc in self.world.locations
+            if loc.lid in written
+        )
+        return Trace(
+            threads=tuple(t.name for t in self.threads),
+            events=tuple(self.events),
+            schedule=tuple(self.schedule),
+            findings=tuple(self.findings),
+            final=final,
+            shown=tuple(shown),
+        )
+
+    # -- internals -------------------------------------------------------------------
+    def _record(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def _advance(self, t: ThreadState, value: Any) -> None:
+        while True:
+            res = t.g.switch(value)
+            if isinstance(res, ThreadDone):
+                t.done = True
+                self._new_event(t, EventKind.END, "end", "", None)
+                if res.finding is not None:
+                    self._record(_with_tid(res.finding, t.tid, len(self.events) - 1))
+                self._check_locks_at_exit(t)
+                return
+            if not isinstance(res, Op):
+                raise InternalError(f"model thread switched to the engine with {res!r}")
+            if res.shared:
+                t.pending = res
+                return
+            value = self._local(t, res)
+
+    def _local(self, t: ThreadState, op: Op) -> Any:
+        kind = EventKind.FENCE if op.kind is OpKind.FENCE else EventKind.LOCAL
+        self._new_event(t, kind, op.name, op.annot, op, detail=op.detail)
+        return None
+
+    def _execute(self, t: ThreadState, op: Op) -> tuple[Event, Any]:
+        loc = op.loc
+        assert loc is not None
+        mem, lid = self.world.mem, loc.lid
+        old = mem[lid]
+        rf = self.last_write[lid]
+        if op.kind is OpKind.LOAD:
+            ev = self._new_event(t, EventKind.LOAD, op.name, op.annot, op, reads=True,
+                                 read_value=old, rf=rf)
+            return ev, Val(old, frozenset((ev.eid,)))
+        if op.kind is OpKind.STORE:
+            new = raw(op.value)
+            ev = self._new_event(t, EventKind.STORE, op.name, op.annot, op, writes=True,
+                                 written_value=new, kind_override=_lock_kind(op))
+            self._write(t, ev, op, new)
+            return ev, None
+        assert op.fn is not None
+        new, result = op.fn(old)
+        writes = new is not NO_WRITE
+        kind = (_lock_kind(op) or EventKind.RMW) if writes else EventKind.RMW_FAIL
+        ev = self._new_event(t, kind, op.name, op.annot, op, reads=True, writes=writes,
+                             read_value=old, written_value=new if writes else None, rf=rf)
+        if op.check is not None:
+            msg = op.check(old)
+            if msg:
+                self._record(Finding("lock-lost", msg, t.tid, ev.eid, check=f"lock-lost:{op.name}"))
+        if writes:
+            self._write(t, ev, op, new)
+        return ev, Val(result, frozenset((ev.eid,)))
+
+    def _write(self, t: ThreadState, ev: Event, op: Op, new: Any) -> None:
+        loc = op.loc
+        assert loc is not None
+        self.world.mem[loc.lid] = new
+        self.last_write[loc.lid] = ev.eid
+        self.co.setdefault(loc.name, []).append(ev.eid)
+        if op.lock is not None:
+            self._ghost_lock(t, op)
+        if loc.floor is not None and isinstance(new, int) and new < loc.floor:
+            self._record(Finding(
+                "refcount-underflow",
+                f"{loc.name} went to {new}, below its floor {loc.floor} ({ev.name})",
+                t.tid, ev.eid, check=f"underflow:{loc.name}",
+            ))
+
+    def _ghost_lock(self, t: ThreadState, op: Op) -> None:
+        lk = op.lock
+        assert lk is not None
+        if lk.bit is not None and op.loc is not None:
+            self.world.bit_locks.setdefault(lk.key, (op.loc, lk.bit))
+        self.world.lock_owner[lk.key] = t.tid if lk.action == "acquire" else None
+
+    def _check_locks_at_exit(self, t: ThreadState) -> None:
+        for key, owner in self.world.lock_owner.items():
+            if owner == t.tid:
+                self._record(Finding("lock-held", f"{t.name} ended holding {key}", t.tid,
+                                     check=f"lock-held:{key}"))
+
+    def _new_event(
+        self,
+        t: ThreadState,
+        kind: EventKind,
+        name: str,
+        annot: str,
+        op: Op | None,
+        *,
+        reads: bool = False,
+        writes: bool = False,
+        read_value: Any = None,
+        written_value: Any = None,
+        rf: int | None = None,
+        detail: str = "",
+        kind_override: EventKind | None = None,
+    ) -> Event:
+        src = None
+        if self.capture and t.g.src is not None:
+            src = SourceRef(*t.g.src)
+        loc = op.loc if op is not None else None
+        data = op.data if op is not None else EMPTY
+        if op is not None and op.kind is OpKind.STORE:
+            data = data | unwrap(op.value)[1]
+        ev = Event(
+            eid=len(self.events), tid=t.tid, index=t.index, kind=kind_override or kind,
+            name=name, annot=annot, loc=loc.name if loc else None,
+            lid=loc.lid if loc else None, reads=reads, writes=writes, read_value=read_value,
+            written_value=written_value, rf=rf, addr=op.addr if op is not None else EMPTY,
+            data=data, ctrl=t.g.ctrl_deps,
+            lock_key=op.lock.key if op is not None and op.lock is not None else None,
+            detail=detail or (op.detail if op is not None else ""), src=src,
+        )
+        t.index += 1
+        self.events.append(ev)
+        return ev
+
+    def _deadlock_message(self, waiting: list[int]) -> str:
+        parts = []
+        for tid in waiting:
+            t = self.threads[tid]
+            op = t.pending
+            assert op is not None and op.loc is not None
+            holder = None
+            if op.lock is not None:
+                owner = self.world.lock_owner.get(op.lock.key)
+                holder = "no thread" if owner is None else self.threads[owner].name
+            what = f"{op.name} on {op.loc.name}" + (f" ({op.detail})" if op.detail else "")
+            held = f", held by {holder}" if holder else ""
+            parts.append(f"{t.name} waits in {what}{held}")
+        return "every live thread waits: " + "; ".join(parts)
+
+
+def _lock_kind(op: Op) -> EventKind | None:
+    if op.lock is None:
+        return None
+    return EventKind.LOCK if op.lock.action == "acquire" else EventKind.UNLOCK
+
+
+def _with_tid(f: Finding, tid: int, eid: int) -> Finding:
+    return Finding(f.kind, f.message, tid, eid, f.check, f.traceback)

@@ -1,0 +1,189 @@
+"""Running model threads: plain Python functions as greenlets, one op at a time.
+
+A kernel primitive calls :func:`submit`, which switches from the model thread to the
+engine with one :class:`~pagerace.core.ops.Op`; the engine executes it against memory
+(SC: a single memory, one op at a time), records the event, and switches back with
+the result.  Thread-local steps (fences under SC, irq save/restore) are recorded but are
+not scheduling points: only shared accesses interleave.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import greenlet
+
+from pagerace.core.errors import ModelError
+from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
+from pagerace.explore.result import Finding
+from pagerace.explore.values import EMPTY, Val, raw
+
+
+class ModelFailure(Exception):  # noqa: N818 - it is a finding, raised inside a model thread
+    """Raised by BUG_ON and friends inside a model thread; becomes a :class:`Finding`."""
+
+    def __init__(self, kind: str, message: str, check: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.message, self.check = kind, message, check
+
+
+class World:
+    """Everything one run of a program owns: locations, threads, end checks, ghost state.
+
+    A program's ``build`` function receives a fresh World on every run, creates its
+    locations with :meth:`location`, adds threads with :meth:`thread` and end-of-run
+    checks with :meth:`check_at_end`.
+    """
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params: Mapping[str, Any] = params
+        self.locations: list[Location] = []
+        self.threads: list[tuple[str, Callable[[], None]]] = []
+        self.end_checks: list[tuple[str, Callable[[World], str | None]]] = []
+        self.mem: list[Any] = []
+        self.lock_owner: dict[str, int | None] = {}
+        self.bit_locks: dict[str, tuple[Location, int]] = {}
+
+    def location(
+        self,
+        name: str,
+        init: Any = 0,
+        floor: int | None = None,
+        fmt: Callable[[Any], str] | None = None,
+    ) -> Location:
+        loc = Location(len(self.locations), name, init, floor, fmt)
+        self.locations.append(loc)
+        self.mem.append(init)
+        return loc
+
+    def thread(self, name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+        """Decorator: ``@world.thread("CPU0")`` adds a model thread."""
+
+        def add(fn: Callable[[], None]) -> Callable[[], None]:
+            self.threads.append((name, fn))
+            return fn
+
+        return add
+
+    def check_at_end(
+        self, name: str
+    ) -> Callable[[Callable[[World], str | None]], Callable[[World], str | None]]:
+        """Decorator: a check run once every thread has finished; returns a message on
+        failure, None when it holds."""
+
+        def add(fn: Callable[[World], str | None]) -> Callable[[World], str | None]:
+            self.end_checks.append((name, fn))
+            return fn
+
+        return add
+
+    def init(self, loc: Location, value: Any) -> None:
+        """Set a location's initial value (during ``build``, before any thread runs)."""
+        loc.init = value
+        self.mem[loc.lid] = value
+
+    def peek(self, loc: Location | Val) -> Any:
+        """The current value of a location, without creating an event (end checks)."""
+        return self.mem[raw(loc).lid]
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A named concurrent program: ``build(world)`` sets it up afresh for every run."""
+
+    name: str
+    build: Callable[[World], None]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ModelThread(greenlet.greenlet):  # type: ignore[misc]
+    """A greenlet running one model thread; carries its control dependencies."""
+
+    def __init__(self, fn: Callable[[], None], capture: bool) -> None:
+        super().__init__(run=_thread_body(fn))
+        self.ctrl_deps: frozenset[int] = EMPTY
+        self.capture = capture
+        self.src: tuple[str, int, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadDone:
+    finding: Finding | None
+
+
+_ENGINE_FILES = ("/pagerace/kernel/", "/pagerace/explore/", "/greenlet/")
+
+
+def submit(op: Op) -> Any:
+    """Hand one op to the engine and return its result (a :class:`Val` for reads)."""
+    cur = greenlet.getcurrent()
+    if not isinstance(cur, ModelThread):
+        raise ModelError(
+            f"{op.name}() was called outside a model thread; call kernel primitives only "
+            "from the functions you register with world.thread(...)"
+        )
+    if cur.capture:
+        cur.src = _model_frame()
+    return cur.parent.switch(op)
+
+
+def fail(kind: str, message: str, check: str = "") -> None:
+    """Stop the current model thread with a finding (BUG_ON and friends)."""
+    raise ModelFailure(kind, message, check)
+
+
+def _model_frame() -> tuple[str, int, str] | None:
+    frame = sys._getframe(2)
+    while frame is not None:
+        fname = frame.f_code.co_filename.replace("\\", "/")
+        if not any(part in fname for part in _ENGINE_FILES):
+            return (fname, frame.f_lineno, frame.f_code.co_name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
+    def body(*_start: Any) -> ThreadDone:
+        try:
+            fn()
+        except ModelFailure as f:
+            return ThreadDone(Finding(f.kind, f.message, check=f.check or f.message))
+        except AssertionError as e:
+            tb = _model_traceback(e)
+            where = tb.strip().splitlines()[-2].strip() if tb.strip() else ""
+            msg = str(e) or f"assertion failed: {where}"
+            return ThreadDone(Finding("assertion", msg, check=where, traceback=tb))
+        except Exception as e:
+            tb = _model_traceback(e)
+            msg = f"model code raised {type(e).__name__}: {e}"
+            return ThreadDone(Finding("exception", msg, check=type(e).__name__, traceback=tb))
+        return ThreadDone(None)
+
+    return body
+
+
+def _model_traceback(e: BaseException) -> str:
+    frames = [
+        f
+        for f in traceback.extract_tb(e.__traceback__)
+        if not any(part in f.filename.replace("\\", "/") for part in _ENGINE_FILES)
+    ]
+    return "".join(traceback.format_list(frames)) + f"{type(e).__name__}: {e}\n"
+
+
+def peek_effect(op: Op, value: Any) -> tuple[bool, bool]:
+    """(reads, writes) of ``op`` if it ran now on a location holding ``value``."""
+    if op.kind is OpKind.LOAD:
+        return True, False
+    if op.kind is OpKind.STORE:
+        return False, True
+    if op.kind is OpKind.RMW:
+        if op.cond is not None and not op.cond(value):
+            return True, True  # a waiting await will write once it can run
+        assert op.fn is not None
+        return True, op.fn(value)[0] is not NO_WRITE
+    return False, False

@@ -1,0 +1,1 @@
+"""C-litmus front end (issue 3)."""

@@ -1,0 +1,27 @@
+"""Sequential consistency (Lamport 1979) as an axiomatic model.
+
+As in herd's ``sc.cat``: ``acyclic po | rf | co | fr`` (the "sc" axiom), with RMW
+atomicity (``empty rmw & (fre ; coe)``, here: a successful RMW is the co-successor of
+the write it reads from).
+"""
+
+from __future__ import annotations
+
+from pagerace.graph.graph import ExecutionGraph
+
+
+class SequentialConsistency:
+    name = "sc"
+    interleaving = True
+
+    def violation(self, g: ExecutionGraph) -> str | None:
+        for e in g.events:
+            if e.reads and e.writes and e.loc is not None:
+                ws = g.co_order.get(e.loc, ())
+                i = ws.index(e.eid)
+                before = ws[i - 1] if i > 0 else None
+                if before != e.rf:
+                    return "atomic"
+        if not (g.po | g.rf | g.co | g.fr).acyclic():
+            return "sc"
+        return None

@@ -1,0 +1,1 @@
+"""The scenario catalogue: named programs with expected verdicts per variant and model."""

@@ -1,0 +1,96 @@
+"""The scenario catalogue: named programs, their parameters, and the verdict expected
+for each variant under each memory model, with the reason.
+
+Expected verdicts are documentation and test oracles: ``pagerace check`` always prints
+what exploration found, and says whether it matches the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pagerace.core.errors import UsageError
+from pagerace.explore.runtime import Program, World
+from pagerace.mm.variants import VARIANTS, Variant
+
+MODELS = ("sc", "tso", "lkmm")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    default: int
+    minimum: int
+    maximum: int
+    help: str
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    verdict: str  # "verified" | "finding"
+    reason: str
+    kinds: tuple[str, ...] = ()  # finding kinds that may show it
+
+
+Builder = Callable[[Variant, Mapping[str, int]], Callable[[World], None]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    variants: tuple[str, ...]
+    expected: Mapping[tuple[str, str], Expectation]
+    builder: Builder
+
+    def resolve(self, given: Mapping[str, int | None]) -> dict[str, int]:
+        """Defaults filled in and every value checked against its range."""
+        out: dict[str, int] = {}
+        known = {p.name for p in self.params}
+        for name, value in given.items():
+            if value is not None and name not in known:
+                raise UsageError(f"--{name}", value,
+                                 f"no such parameter for {self.name}; it takes: "
+                                 + ", ".join(f"--{p}" for p in sorted(known)))
+        for p in self.params:
+            value = given.get(p.name)
+            value = p.default if value is None else value
+            if not p.minimum <= value <= p.maximum:
+                raise UsageError(f"--{p.name}", value,
+                                 f"an integer from {p.minimum} to {p.maximum} ({p.help})")
+            out[p.name] = value
+        return out
+
+    def variant(self, name: str | None) -> Variant:
+        name = name or self.variants[0]
+        if name not in self.variants:
+            raise UsageError("--variant", name,
+                             f"one of {', '.join(self.variants)} for {self.name}")
+        return VARIANTS[name]
+
+    def program(self, variant: str | None, params: Mapping[str, int | None]) -> Program:
+        v = self.variant(variant)
+        resolved = self.resolve(params)
+        return Program(f"{self.name}/{v.name}", self.builder(v, resolved),
+                       {"variant": v.name, **resolved})
+
+    def replay_prefix(self, variant: str | None, model: str, params: Mapping[str, int]) -> str:
+        v = self.variant(variant)
+        ps = ",".join(f"{k}={params[k]}" for k in sorted(params))
+        return f"{self.name}:{v.name}:{model}:{ps}"
+
+
+def catalogue() -> dict[str, Scenario]:
+    from pagerace.scenarios.prep_race import PREP_RACE
+
+    return {s.name: s for s in (PREP_RACE,)}
+
+
+def scenario(name: str) -> Scenario:
+    cat = catalogue()
+    if name not in cat:
+        raise UsageError("scenario", name,
+                         f"one of {', '.join(sorted(cat))} (see `pagerace scenarios`)")
+    return cat[name]

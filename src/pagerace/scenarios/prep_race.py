@@ -1,0 +1,107 @@
+"""``prep-race``: ``compound_lock()`` against ``prep_new_page()`` (ref §9.1).
+
+A THP was split and its head page H freed; CPUs that read ``H`` as the head of a tail
+they pinned before the split (the tail's pin now lives in the tail's own ``_count``)
+are about to run the tail path of ``put_compound_page``.  Meanwhile CPU0 reallocates
+the block at H as a compound page of ``--order`` through ``prep_new_page``.
+
+In v3.13 ``prep_new_page`` stores ``_count = 1`` first, so a stale putter's
+``get_page_unless_zero(H)`` can succeed, and its ``compound_lock`` (an atomic bit set
+on ``H.flags``) can land between the plain load and the plain store of
+``__SetPageHead``: the lock bit is erased while held (lost acquire), or an unlock is
+undone and the bit stays set with no owner (lost release).
+
+Layout: the new block is H..H+2^order-1; the stale tails T1..Tn lie beyond it (a block
+containing a pinned tail cannot be free).  Checks: the owner of the compound-lock bit
+still sees it set when it unlocks; no lock bit is left set with no owner; no counter
+goes below its floor; at the end H holds only CPU0's reference and every stale tail
+has dropped its pin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pagerace.explore.runtime import World
+from pagerace.mm.page import Page, make_mem_map
+from pagerace.mm.page_alloc import __GFP_COMP, prep_new_page
+from pagerace.mm.swap import put_compound_tail
+from pagerace.mm.variants import Variant
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+
+
+def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
+    cpus, order = params["cpus"], params["order"]
+    block = 1 << order
+    putters = cpus - 1
+    names = ["H", *(f"H+{i}" for i in range(1, block)), *(f"T{i}" for i in range(1, cpus))]
+
+    def setup(w: World) -> None:
+        mem_map = make_mem_map(w, block + putters, names)
+        head = mem_map[0]
+        tails = mem_map[block:]
+        for t in tails:  # split: the pin moved into the tail's own count (ref §5.2)
+            w.init(t._count, 1)
+            w.init(t.first_page, head)
+        w.thread("CPU0")(lambda: prep_new_page(head, order, __GFP_COMP, variant))
+        for n, t in enumerate(tails, start=1):
+            w.thread(f"CPU{n}")(_putter(t, head))
+
+        @w.check_at_end("references balance")
+        def balance(w: World) -> str | None:
+            return _balance(w, head, tails)
+
+    return setup
+
+
+def _putter(tail: Page, stale_head: Page) -> Callable[[], None]:
+    def run() -> None:
+        put_compound_tail(tail, stale_head)
+
+    return run
+
+
+def _balance(w: World, head: Page, tails: list[Page]) -> str | None:
+    problems = []
+    if w.peek(head._count) != 1:
+        problems.append(f"H._count is {w.peek(head._count)}, expected 1 (CPU0's reference)")
+    for t in tails:
+        if w.peek(t._count) != 0:
+            problems.append(f"{t.name}._count is {w.peek(t._count)}, expected 0 (pin dropped)")
+    return "; ".join(problems) or None
+
+
+_RACE = ("§9.1: _count = 1 is published before the non-atomic __SetPageHead, so a stale "
+         "get_page_unless_zero succeeds and compound_lock races with the NA-RMW of H.flags")
+_FIXED = ("the count is published only after every flag is written, so a stale pin "
+          "fails (count 0) or finds the flags final")
+
+PREP_RACE = Scenario(
+    name="prep-race",
+    summary="compound_lock() of a stale head vs prep_new_page() reallocating it (§9.1)",
+    params=(
+        Param("cpus", 2, 2, 8, "CPU0 reallocates; CPU1..n-1 each put a stale tail"),
+        Param("order", 1, 1, 4, "order of the compound page CPU0 allocates"),
+    ),
+    variants=("v3.13", "prep-fix", "prep-fix-nowmb", "prep-fix-release"),
+    expected={
+        ("v3.13", "sc"): Expectation("finding", _RACE, ("lock-lost", "lock-leaked", "deadlock")),
+        ("v3.13", "tso"): Expectation("finding", _RACE, ("lock-lost", "lock-leaked")),
+        ("v3.13", "lkmm"): Expectation("finding", _RACE, ("lock-lost", "lock-leaked")),
+        ("prep-fix", "sc"): Expectation("verified", _FIXED),
+        ("prep-fix", "tso"): Expectation("verified", _FIXED + "; TSO keeps stores in order"),
+        ("prep-fix", "lkmm"): Expectation(
+            "finding", "no lock bit is lost, but smp_wmb orders stores only: the plain "
+            "load of flags races with the count store (data race)", ("data-race",)),
+        ("prep-fix-nowmb", "sc"): Expectation("verified", _FIXED),
+        ("prep-fix-nowmb", "tso"): Expectation("verified", _FIXED + "; TSO keeps stores in order"),
+        ("prep-fix-nowmb", "lkmm"): Expectation(
+            "finding", "without smp_wmb the count store may become visible before the "
+            "flag stores", ("lock-lost", "lock-leaked")),
+        ("prep-fix-release", "sc"): Expectation("verified", _FIXED),
+        ("prep-fix-release", "tso"): Expectation("verified", _FIXED),
+        ("prep-fix-release", "lkmm"): Expectation(
+            "verified", "the release store orders every earlier access before the count"),
+    },
+    builder=build,
+)
