@@ -45,8 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--seed", type=int, default=0)
     ck.add_argument("--max-executions", type=int)
     ck.add_argument("--max-steps", type=int, default=5000)
-    ck.add_argument("--all-findings", action="store_true",
-                    help="keep exploring after a finding; one counterexample per kind")
+    ck.add_argument(
+        "--all-findings",
+        action="store_true",
+        help="keep exploring after a finding; one counterexample per kind",
+    )
     ck.add_argument("--no-shrink", action="store_true", help="print the run as found")
     ck.add_argument("--replay", metavar="TOKEN", help="replay a counterexample token")
     ck.add_argument("--json", action="store_true")
@@ -87,10 +90,16 @@ def _scenarios(as_json: bool) -> int:
 
     console = Console()
     for s in cat.values():
-        params = ", ".join(f"--{p.name} {p.default} ({p.minimum}..{p.maximum}): {p.help}"
-                           for p in s.params)
-        table = Table(title=f"{s.name}: {s.summary}", caption=f"parameters: {params}",
-                      title_justify="left", caption_justify="left", show_lines=False)
+        params = ", ".join(
+            f"--{p.name} {p.default} ({p.minimum}..{p.maximum}): {p.help}" for p in s.params
+        )
+        table = Table(
+            title=f"{s.name}: {s.summary}",
+            caption=f"parameters: {params}",
+            title_justify="left",
+            caption_justify="left",
+            show_lines=False,
+        )
         table.add_column("variant")
         for m in MODELS:
             table.add_column(m)
@@ -112,12 +121,29 @@ def _expect_cell(s: Scenario, variant: str, model: str) -> str:
 
 def _scenario_json(s: Scenario) -> dict[str, Any]:
     return {
-        "name": s.name, "summary": s.summary,
-        "params": [{"name": p.name, "default": p.default, "min": p.minimum,
-                    "max": p.maximum, "help": p.help} for p in s.params],
+        "name": s.name,
+        "summary": s.summary,
+        "params": [
+            {
+                "name": p.name,
+                "default": p.default,
+                "min": p.minimum,
+                "max": p.maximum,
+                "help": p.help,
+            }
+            for p in s.params
+        ],
         "variants": list(s.variants),
-        "expected": [{"variant": v, "model": m, "verdict": e.verdict, "kinds": list(e.kinds),
-                      "reason": e.reason} for (v, m), e in s.expected.items()],
+        "expected": [
+            {
+                "variant": v,
+                "model": m,
+                "verdict": e.verdict,
+                "kinds": list(e.kinds),
+                "reason": e.reason,
+            }
+            for (v, m), e in s.expected.items()
+        ],
     }
 
 
@@ -132,8 +158,12 @@ def _check(args: argparse.Namespace) -> int:
     variant = sc.variant(args.variant).name
     progress = _Progress(enabled=not args.json and sys.stderr.isatty())
     opts = Options(
-        strategy=args.strategy, seed=args.seed, max_executions=args.max_executions,
-        max_steps=args.max_steps, all_findings=args.all_findings, shrink=not args.no_shrink,
+        strategy=args.strategy,
+        seed=args.seed,
+        max_executions=args.max_executions,
+        max_steps=args.max_steps,
+        all_findings=args.all_findings,
+        shrink=not args.no_shrink,
         replay_prefix=sc.replay_prefix(variant, args.model, resolved),
         on_progress=progress.update,
     )
@@ -141,8 +171,12 @@ def _check(args: argparse.Namespace) -> int:
         res = explore(program, opts)
     finally:
         progress.stop()
-    context = {"scenario": sc.name, "variant": variant, "model": args.model,
-               "strategy": args.strategy}
+    context = {
+        "scenario": sc.name,
+        "variant": variant,
+        "model": args.model,
+        "strategy": args.strategy,
+    }
     if args.json:
         print(json.dumps(result_json(res, **context), indent=2))
     else:
@@ -153,13 +187,16 @@ def _check(args: argparse.Namespace) -> int:
 def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
     st = res.stats
     head = f"{sc.name} --variant {variant} --model {model} " + " ".join(
-        f"--{k} {v}" for k, v in res.params.items() if k != "variant")
+        f"--{k} {v}" for k, v in res.params.items() if k != "variant"
+    )
     out = [head]
     for cx in res.counterexamples:
         out += ["", render_counterexample(cx)]
     rate = st.executions / st.elapsed_s if st.elapsed_s > 0 else 0.0
-    counts = (f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked) "
-              f"in {st.elapsed_s:.2f} s, {rate:.0f}/s")
+    counts = (
+        f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked) "
+        f"in {st.elapsed_s:.2f} s, {rate:.0f}/s"
+    )
     if res.verdict == "verified":
         out.append(f"\nVERIFIED: every execution explored, no finding: {counts}")
     elif res.verdict == "finding":
@@ -178,8 +215,11 @@ def _replay(token: str, as_json: bool) -> int:
     spec, sep, sched = token.partition("@")
     parts = spec.split(":")
     if not sep or len(parts) != 4:
-        raise UsageError("replay token", token,
-                         "SCENARIO:VARIANT:MODEL:PARAMS@SCHEDULE, as printed after `replay:`")
+        raise UsageError(
+            "replay token",
+            token,
+            "SCENARIO:VARIANT:MODEL:PARAMS@SCHEDULE, as printed after `replay:`",
+        )
     name, variant, model, ps = parts
     sc = scenario(name)
     params: dict[str, int | None] = {}
@@ -214,8 +254,10 @@ class _Progress:
         if not self.enabled or st.elapsed_s < 1.0:
             return
         rate = st.executions / st.elapsed_s if st.elapsed_s else 0.0
-        text = (f"exploring: {st.executions} executions, {rate:.0f}/s, "
-                f"{st.elapsed_s:.1f} s (Ctrl-C stops and reports)")
+        text = (
+            f"exploring: {st.executions} executions, {rate:.0f}/s, "
+            f"{st.elapsed_s:.1f} s (Ctrl-C stops and reports)"
+        )
         if self.status is None:
             from rich.console import Console
 

@@ -40,8 +40,17 @@ LOAD_ANNOTS = frozenset({"plain", "once", "acquire"})
 STORE_ANNOTS = frozenset({"plain", "once", "release"})
 RMW_ANNOTS = frozenset({"noreturn", "relaxed", "acquire", "release", "mb"})
 FENCE_ANNOTS = frozenset(
-    {"mb", "rmb", "wmb", "before-atomic", "after-atomic", "barrier", "rcu-lock", "rcu-unlock",
-     "sync-rcu"}
+    {
+        "mb",
+        "rmb",
+        "wmb",
+        "before-atomic",
+        "after-atomic",
+        "barrier",
+        "rcu-lock",
+        "rcu-unlock",
+        "sync-rcu",
+    }
 )
 
 
@@ -54,7 +63,7 @@ class Location:
     word shows its bit names).
     """
 
-    __slots__ = ("fmt", "floor", "init", "lid", "name")
+    __slots__ = ("floor", "fmt", "init", "lid", "name")
 
     def __init__(
         self,

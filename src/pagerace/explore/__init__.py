@@ -6,6 +6,16 @@ from pagerace.explore.runtime import Program, World, fail, submit
 from pagerace.explore.values import Val
 
 __all__ = [
-    "Counterexample", "Finding", "Options", "Program", "Result", "Stats", "Trace", "Val",
-    "World", "explore", "fail", "submit",
+    "Counterexample",
+    "Finding",
+    "Options",
+    "Program",
+    "Result",
+    "Stats",
+    "Trace",
+    "Val",
+    "World",
+    "explore",
+    "fail",
+    "submit",
 ]

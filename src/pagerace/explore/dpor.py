@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pagerace.core.ops import Op
 from pagerace.explore.execution import Execution, Step
 from pagerace.explore.runtime import peek_effect
 
 
-@dataclass(frozen=True, slots=True)
-class Info:
+class Info(NamedTuple):
     """What independence needs to know of an event: thread, location, read/write."""
 
     tid: int
@@ -112,55 +112,103 @@ def _without_first(v: list[Info], tid: int) -> list[Info]:
     return v
 
 
-def analyse_races(
-    steps: Sequence[Step],
-    nodes: list[Node],
-    nthreads: int,
-    waiting: Sequence[Waiter] = (),
-    start: int = 0,
-) -> int:
-    """Find the races of a maximal run and insert their reversals into the wakeup
-    trees of the nodes before them.  Returns the number of races reversed.
+class RaceAnalyser:
+    """Finds the races of each maximal run and inserts their reversals into the wakeup
+    trees of the nodes before them (JACM 2017, Alg. 3, lines 3-6).
 
-    ``waiting`` are the awaits still pending at the end (a deadlock): each races, as a
-    last event that never ran, with the writes that kept it disabled.  Races whose
-    later event lies before ``start`` (the prefix this run replayed) were analysed by
-    an earlier run; inserting them again would change nothing, so they are skipped."""
-    vc: list[list[int]] = []
-    pos: list[int] = []
-    last_of_thread: dict[int, int] = {}
-    accesses: dict[int, list[int]] = {}
-    inserted = 0
-    for j, s in enumerate(steps):
-        e = s.event
-        t = e.tid
-        prev = last_of_thread.get(t)
-        clock = list(vc[prev]) if prev is not None else [0] * nthreads
-        pos.append(clock[t])
-        race_clock = list(clock)
-        lid = e.lid
-        assert lid is not None
-        acc = accesses.setdefault(lid, [])
-        for k in reversed(acc):
-            if steps[k].event.writes or e.writes:
-                _join(clock, vc[k])
-        if j >= start:
-            inserted += _scan(steps, nodes, vc, pos, acc, race_clock, s.op, t, e.writes, j)
-        clock[t] = pos[j] + 1
-        vc.append(clock)
-        acc.append(j)
-        last_of_thread[t] = j
-    for w in waiting:
-        prev = last_of_thread.get(w.tid)
-        clock = list(vc[prev]) if prev is not None else [0] * nthreads
-        assert w.op.loc is not None
-        inserted += _scan(steps, nodes, vc, pos, accesses.get(w.op.loc.lid, []), clock, w.op,
-                          w.tid, True, len(steps))
-    return inserted
+    Vector clocks of the happens-before relation (po plus conflicting accesses, reads on
+    one location independent) are kept across runs: a run replays the previous run's
+    first ``start`` events, whose clocks are unchanged, so only the new suffix is
+    computed.  Races whose later event lies in that prefix were analysed by an earlier
+    run; inserting them again would change nothing, so they are skipped.
+    """
+
+    def __init__(self, nthreads: int) -> None:
+        self.nthreads = nthreads
+        self.vc: list[list[int]] = []
+        self.pos: list[int] = []  # index of each step among its thread's steps
+        self.tid: list[int] = []
+        self.accesses: dict[int, list[int]] = {}
+        self.valid = 0  # how many leading clocks belong to the current run's prefix
+
+    def skip(self, replayed: int) -> None:
+        """A run that is not analysed (cut by a bound) still replaced the steps after
+        its first ``replayed``: clocks beyond that point are stale."""
+        self.valid = min(self.valid, replayed)
+
+    def analyse(
+        self,
+        steps: Sequence[Step],
+        nodes: list[Node],
+        waiting: Sequence[Waiter] = (),
+        start: int = 0,
+    ) -> int:
+        """Returns the number of reversals inserted.  ``waiting`` are the awaits still
+        pending at the end (a deadlock): each races, as a last event that never ran,
+        with the writes that kept it disabled."""
+        begin = min(start, self.valid)
+        self._truncate(begin)
+        vc, pos, accesses = self.vc, self.pos, self.accesses
+        last_of_thread = self._last_of_thread(begin)
+        inserted = 0
+        for j in range(begin, len(steps)):
+            s = steps[j]
+            e = s.event
+            t = e.tid
+            prev = last_of_thread.get(t)
+            clock = list(vc[prev]) if prev is not None else [0] * self.nthreads
+            pos.append(clock[t])
+            race_clock = list(clock)
+            lid = e.lid
+            assert lid is not None
+            acc = accesses.setdefault(lid, [])
+            for k in reversed(acc):
+                if e.writes or steps[k].event.writes:
+                    _join(clock, vc[k])
+            if j >= start:
+                inserted += _scan(steps, nodes, vc, pos, acc, race_clock, s.op, t, e.writes, j)
+            clock[t] = pos[j] + 1
+            vc.append(clock)
+            self.tid.append(t)
+            acc.append(j)
+            last_of_thread[t] = j
+        for w in waiting:
+            prev = last_of_thread.get(w.tid)
+            clock = list(vc[prev]) if prev is not None else [0] * self.nthreads
+            assert w.op.loc is not None
+            inserted += _scan(
+                steps,
+                nodes,
+                vc,
+                pos,
+                accesses.get(w.op.loc.lid, []),
+                clock,
+                w.op,
+                w.tid,
+                True,
+                len(steps),
+            )
+        self.valid = len(steps)
+        return inserted
+
+    def _truncate(self, start: int) -> None:
+        if len(self.vc) == start:
+            return
+        del self.vc[start:], self.pos[start:], self.tid[start:]
+        for acc in self.accesses.values():
+            while acc and acc[-1] >= start:
+                acc.pop()
+
+    def _last_of_thread(self, start: int) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for j in range(start - 1, -1, -1):
+            out.setdefault(self.tid[j], j)
+            if len(out) == self.nthreads:
+                break
+        return out
 
 
-@dataclass(frozen=True, slots=True)
-class Waiter:
+class Waiter(NamedTuple):
     """A thread left waiting at the end of a run: its await never ran."""
 
     tid: int

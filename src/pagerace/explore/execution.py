@@ -8,7 +8,7 @@ reads, writes and returns) is determined by memory, so a schedule replays exactl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Op, OpKind
@@ -29,8 +29,7 @@ class ThreadState:
     index: int = 0  # po index of the next event
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """A shared event as the explorer sees it: the event, its op, and the value its
     location held just before it ran (for await enabledness in race reversal)."""
 
@@ -113,11 +112,13 @@ class Execution:
             return
         for key, (loc, bit) in self.world.bit_locks.items():
             if self.world.mem[loc.lid] >> bit & 1 and self.world.lock_owner.get(key) is None:
-                self._record(Finding(
-                    "lock-leaked",
-                    f"{key} is left set with no owner: every thread has finished and none holds it",
-                    check=f"lock-leaked:{key}",
-                ))
+                self._record(
+                    Finding(
+                        "lock-leaked",
+                        f"{key} is left set with no owner: every thread has finished and none holds it",
+                        check=f"lock-leaked:{key}",
+                    )
+                )
         for name, fn in self.world.end_checks:
             msg = fn(self.world)
             if msg:
@@ -187,21 +188,40 @@ class Execution:
         old = mem[lid]
         rf = self.last_write[lid]
         if op.kind is OpKind.LOAD:
-            ev = self._new_event(t, EventKind.LOAD, op.name, op.annot, op, reads=True,
-                                 read_value=old, rf=rf)
+            ev = self._new_event(
+                t, EventKind.LOAD, op.name, op.annot, op, reads=True, read_value=old, rf=rf
+            )
             return ev, Val(old, frozenset((ev.eid,)))
         if op.kind is OpKind.STORE:
             new = raw(op.value)
-            ev = self._new_event(t, EventKind.STORE, op.name, op.annot, op, writes=True,
-                                 written_value=new, kind_override=_lock_kind(op))
+            ev = self._new_event(
+                t,
+                EventKind.STORE,
+                op.name,
+                op.annot,
+                op,
+                writes=True,
+                written_value=new,
+                kind_override=_lock_kind(op),
+            )
             self._write(t, ev, op, new)
             return ev, None
         assert op.fn is not None
         new, result = op.fn(old)
         writes = new is not NO_WRITE
         kind = (_lock_kind(op) or EventKind.RMW) if writes else EventKind.RMW_FAIL
-        ev = self._new_event(t, kind, op.name, op.annot, op, reads=True, writes=writes,
-                             read_value=old, written_value=new if writes else None, rf=rf)
+        ev = self._new_event(
+            t,
+            kind,
+            op.name,
+            op.annot,
+            op,
+            reads=True,
+            writes=writes,
+            read_value=old,
+            written_value=new if writes else None,
+            rf=rf,
+        )
         if op.check is not None:
             msg = op.check(old)
             if msg:
@@ -219,11 +239,15 @@ class Execution:
         if op.lock is not None:
             self._ghost_lock(t, op)
         if loc.floor is not None and isinstance(new, int) and new < loc.floor:
-            self._record(Finding(
-                "refcount-underflow",
-                f"{loc.name} went to {new}, below its floor {loc.floor} ({ev.name})",
-                t.tid, ev.eid, check=f"underflow:{loc.name}",
-            ))
+            self._record(
+                Finding(
+                    "refcount-underflow",
+                    f"{loc.name} went to {new}, below its floor {loc.floor} ({ev.name})",
+                    t.tid,
+                    ev.eid,
+                    check=f"underflow:{loc.name}",
+                )
+            )
 
     def _ghost_lock(self, t: ThreadState, op: Op) -> None:
         lk = op.lock
@@ -235,8 +259,14 @@ class Execution:
     def _check_locks_at_exit(self, t: ThreadState) -> None:
         for key, owner in self.world.lock_owner.items():
             if owner == t.tid:
-                self._record(Finding("lock-held", f"{t.name} ended holding {key}", t.tid,
-                                     check=f"lock-held:{key}"))
+                self._record(
+                    Finding(
+                        "lock-held",
+                        f"{t.name} ended holding {key}",
+                        t.tid,
+                        check=f"lock-held:{key}",
+                    )
+                )
 
     def _new_event(
         self,
@@ -262,13 +292,25 @@ class Execution:
         if op is not None and op.kind is OpKind.STORE:
             data = data | unwrap(op.value)[1]
         ev = Event(
-            eid=len(self.events), tid=t.tid, index=t.index, kind=kind_override or kind,
-            name=name, annot=annot, loc=loc.name if loc else None,
-            lid=loc.lid if loc else None, reads=reads, writes=writes, read_value=read_value,
-            written_value=written_value, rf=rf, addr=op.addr if op is not None else EMPTY,
-            data=data, ctrl=t.g.ctrl_deps,
+            eid=len(self.events),
+            tid=t.tid,
+            po_index=t.index,
+            kind=kind_override or kind,
+            name=name,
+            annot=annot,
+            loc=loc.name if loc else None,
+            lid=loc.lid if loc else None,
+            reads=reads,
+            writes=writes,
+            read_value=read_value,
+            written_value=written_value,
+            rf=rf,
+            addr=op.addr if op is not None else EMPTY,
+            data=data,
+            ctrl=t.g.ctrl_deps,
             lock_key=op.lock.key if op is not None and op.lock is not None else None,
-            detail=detail or (op.detail if op is not None else ""), src=src,
+            detail=detail or (op.detail if op is not None else ""),
+            src=src,
         )
         t.index += 1
         self.events.append(ev)

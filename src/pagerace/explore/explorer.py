@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pagerace.core.errors import UsageError
 from pagerace.explore.dpor import (
     Node,
+    RaceAnalyser,
     Waiter,
     WuNode,
-    analyse_races,
     dependent,
     next_info,
     step_info,
@@ -117,13 +117,23 @@ class _Collector:
         schedule = tuple(ex.schedule)
         if self.opts.shrink:
             schedule = shrink(self.program, schedule, sig)
-        shown = replay(self.program, schedule, capture=True, strict=False,
-                       stop_on_finding=not self.opts.all_findings)
+        shown = replay(
+            self.program,
+            schedule,
+            capture=True,
+            strict=False,
+            stop_on_finding=not self.opts.all_findings,
+        )
         finding = next((f for f in shown.findings if f.signature == sig), None)
         if finding is None:  # shrinking is best-effort; fall back to the original run
             schedule = tuple(ex.schedule)
-            shown = replay(self.program, schedule, capture=True, strict=False,
-                           stop_on_finding=not self.opts.all_findings)
+            shown = replay(
+                self.program,
+                schedule,
+                capture=True,
+                strict=False,
+                stop_on_finding=not self.opts.all_findings,
+            )
             finding = next(f for f in shown.findings if f.signature == sig)
         token = f"{self.opts.replay_prefix}@{encode_schedule(shown.schedule)}"
         return Counterexample(finding, shown.trace(), token)
@@ -153,8 +163,11 @@ def explore(program: Program, opts: Options | None = None) -> Result:
     opts = opts or Options()
     col = _Collector(program, opts)
     try:
-        complete = _dpor(program, opts, col) if opts.strategy == "exhaustive" else _sample(
-            program, opts, col)
+        complete = (
+            _dpor(program, opts, col)
+            if opts.strategy == "exhaustive"
+            else _sample(program, opts, col)
+        )
     except KeyboardInterrupt:
         return col.finish(False, interrupted=True)
     return col.finish(complete)
@@ -162,13 +175,17 @@ def explore(program: Program, opts: Options | None = None) -> Result:
 
 def _dpor(program: Program, opts: Options, col: _Collector) -> bool:
     nodes: list[Node] = [Node({}, [])]
+    races: RaceAnalyser | None = None
     while True:
         ex = Execution(program, stop_on_finding=not opts.all_findings)
+        races = races or RaceAnalyser(len(ex.threads))
         replayed = len(nodes) - 1
         status = _dpor_run(ex, nodes, opts.max_steps)
         if status == "complete":
             ex.finish()
-            analyse_races(ex.steps, nodes, len(ex.threads), _waiters(ex), start=replayed)
+            races.analyse(ex.steps, nodes, _waiters(ex), start=replayed)
+        else:
+            races.skip(replayed)
         col.run_done(ex, status)
         if col.stop:
             return False
@@ -178,6 +195,12 @@ def _dpor(program: Program, opts: Options, col: _Collector) -> bool:
 
 def _dpor_run(ex: Execution, nodes: list[Node], max_steps: int) -> str:
     depth = 0
+    replay_to = len(nodes) - 1  # nodes before this one replay the previous run's prefix
+    while depth < replay_to:
+        chosen = nodes[depth].chosen
+        assert chosen is not None
+        ex.step(chosen.info.tid)
+        depth += 1
     while not ex.stopped:
         node = nodes[depth]
         enabled = ex.enabled()
@@ -189,7 +212,7 @@ def _dpor_run(ex: Execution, nodes: list[Node], max_steps: int) -> str:
                 fresh = [t for t in enabled if t not in node.sleep]
                 if not fresh:
                     return "blocked" if enabled else "complete"
-                node.chosen = WuNode(next_info(ex, fresh[0]))
+                node.chosen = WuNode(next_info(ex, fresh[-1]))
                 node.wut.append(node.chosen)
         tid = node.chosen.info.tid
         if tid not in enabled:
@@ -197,9 +220,8 @@ def _dpor_run(ex: Execution, nodes: list[Node], max_steps: int) -> str:
         info = step_info(ex.step(tid))
         node.done = info
         depth += 1
-        if depth == len(nodes):
-            sleep = {q: i for q, i in node.sleep.items() if not dependent(i, info)}
-            nodes.append(Node(sleep, node.chosen.children))
+        sleep = {q: i for q, i in node.sleep.items() if not dependent(i, info)}
+        nodes.append(Node(sleep, node.chosen.children))
         if depth >= max_steps:
             return "bounded"
     return "stopped"
@@ -251,5 +273,6 @@ def _sample(program: Program, opts: Options, col: _Collector) -> bool:
         if col.stop:
             break
     col.result.bound_reason = col.result.bound_reason or (
-        f"{opts.strategy} sampling covers some executions, not all")
+        f"{opts.strategy} sampling covers some executions, not all"
+    )
     return False

@@ -9,6 +9,7 @@ finding with the same signature and fewer context switches (then fewer steps).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 
 from pagerace.explore.replay import replay
@@ -18,7 +19,7 @@ Block = tuple[int, int]
 
 
 def context_switches(schedule: Sequence[int]) -> int:
-    return sum(1 for a, b in zip(schedule, schedule[1:], strict=False) if a != b)
+    return sum(1 for a, b in itertools.pairwise(schedule) if a != b)
 
 
 def shrink(

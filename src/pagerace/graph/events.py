@@ -36,7 +36,9 @@ class SourceRef:
 
 
 class Event(NamedTuple):
-    """One event (a named tuple: built once per step, so cheap construction matters). ``eid`` is its position in the order events were added (the run order).
+    """One event (a named tuple: one is built per step, so construction must be cheap).
+
+    ``eid`` is its position in the order events were added (the run order).
 
     ``reads``/``writes`` say what the event did in this execution (an UNLOCK of a bit
     spinlock is an RMW on the flags word; a spin_unlock is a store).  ``rf`` is the eid of
@@ -46,7 +48,7 @@ class Event(NamedTuple):
 
     eid: int
     tid: int
-    index: int  # position in its thread (po)
+    po_index: int  # position in its thread (po)
     kind: EventKind
     name: str  # kernel primitive
     annot: str

@@ -58,7 +58,7 @@ class ExecutionGraph:
                 threads.setdefault(e.tid, []).append(e)
         pairs = []
         for evs in threads.values():
-            evs.sort(key=lambda e: e.index)
+            evs.sort(key=lambda e: e.po_index)
             pairs += [(a.eid, b.eid) for i, a in enumerate(evs) for b in evs[i + 1 :]]
         return Relation(pairs)
 
@@ -131,15 +131,21 @@ class ExecutionGraph:
     def key(self) -> tuple[object, ...]:
         """A canonical value: equal for two runs iff they built the same graph (same
         events per thread, same rf, same co), whatever order the events were added in."""
-        pos = {e.eid: (e.tid, e.index) for e in self.events}
+        pos = {e.eid: (e.tid, e.po_index) for e in self.events}
         threads = sorted({e.tid for e in self.events})
         per_thread = tuple(
             tuple(
-                (e.index, e.kind.value, e.name, e.loc, repr(e.written_value),
-                 None if e.rf is None else pos[e.rf])
+                (
+                    e.po_index,
+                    e.kind.value,
+                    e.name,
+                    e.loc,
+                    repr(e.written_value),
+                    None if e.rf is None else pos[e.rf],
+                )
                 for e in sorted(
                     (x for x in self.events if x.tid == t and x.kind is not EventKind.LOCAL),
-                    key=lambda x: x.index,
+                    key=lambda x: x.po_index,
                 )
             )
             for t in threads

@@ -51,8 +51,21 @@ def rmw(
     data: frozenset[int] = frozenset()
     for o in operands:
         data |= unwrap(o)[1]
-    return submit(Op(OpKind.RMW, name, annot, loc, fn=fn, cond=cond, check=check, lock=lock,
-                     addr=addr, data=data, detail=detail))
+    return submit(
+        Op(
+            OpKind.RMW,
+            name,
+            annot,
+            loc,
+            fn=fn,
+            cond=cond,
+            check=check,
+            lock=lock,
+            addr=addr,
+            data=data,
+            detail=detail,
+        )
+    )
 
 
 def fence(name: str, annot: str) -> None:

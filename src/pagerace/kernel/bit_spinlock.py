@@ -29,8 +29,15 @@ def bit_spin_lock(nr: Any, addr: Any, name: str = "", cls: str = "bit_spin_lock"
     bit = int(raw(nr))
     m = 1 << bit
     label = name or f"bit {bit}"
-    rmw("bit_spin_lock", addr, lambda w: (w | m, None), "acquire",
-        cond=lambda w: not w & m, lock=_lock(nr, addr, "acquire", label, cls), detail=label)
+    rmw(
+        "bit_spin_lock",
+        addr,
+        lambda w: (w | m, None),
+        "acquire",
+        cond=lambda w: not w & m,
+        lock=_lock(nr, addr, "acquire", label, cls),
+        detail=label,
+    )
 
 
 def bit_spin_unlock(nr: Any, addr: Any, name: str = "", cls: str = "bit_spin_lock") -> None:
@@ -42,8 +49,17 @@ def bit_spin_unlock(nr: Any, addr: Any, name: str = "", cls: str = "bit_spin_loc
     def owner_check(w: int) -> str | None:
         if w & m:
             return None
-        return (f"bit_spin_unlock: {label} in {loc.name} is already clear when its owner "
-                "releases it: the lock was erased while held (lost acquire)")
+        return (
+            f"bit_spin_unlock: {label} in {loc.name} is already clear when its owner "
+            "releases it: the lock was erased while held (lost acquire)"
+        )
 
-    rmw("bit_spin_unlock", addr, lambda w: (w & ~m, None), "release", check=owner_check,
-        lock=_lock(nr, addr, "release", label, cls), detail=label)
+    rmw(
+        "bit_spin_unlock",
+        addr,
+        lambda w: (w & ~m, None),
+        "release",
+        check=owner_check,
+        lock=_lock(nr, addr, "release", label, cls),
+        detail=label,
+    )

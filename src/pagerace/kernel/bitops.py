@@ -37,20 +37,31 @@ def clear_bit(nr: Any, addr: Any) -> None:
 
 def test_and_set_bit(nr: Any, addr: Any) -> Any:
     m = _mask(nr)
-    return rmw("test_and_set_bit", addr, lambda w: (w | m, int(bool(w & m))), "mb",
-               detail=f"bit {raw(nr)}")
+    return rmw(
+        "test_and_set_bit", addr, lambda w: (w | m, int(bool(w & m))), "mb", detail=f"bit {raw(nr)}"
+    )
 
 
 def test_and_clear_bit(nr: Any, addr: Any) -> Any:
     m = _mask(nr)
-    return rmw("test_and_clear_bit", addr, lambda w: (w & ~m, int(bool(w & m))), "mb",
-               detail=f"bit {raw(nr)}")
+    return rmw(
+        "test_and_clear_bit",
+        addr,
+        lambda w: (w & ~m, int(bool(w & m))),
+        "mb",
+        detail=f"bit {raw(nr)}",
+    )
 
 
 def test_and_set_bit_lock(nr: Any, addr: Any) -> Any:
     m = _mask(nr)
-    return rmw("test_and_set_bit_lock", addr, lambda w: (w | m, int(bool(w & m))),
-               "acquire", detail=f"bit {raw(nr)}")
+    return rmw(
+        "test_and_set_bit_lock",
+        addr,
+        lambda w: (w | m, int(bool(w & m))),
+        "acquire",
+        detail=f"bit {raw(nr)}",
+    )
 
 
 def clear_bit_unlock(nr: Any, addr: Any) -> None:

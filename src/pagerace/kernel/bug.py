@@ -19,12 +19,18 @@ def _where() -> tuple[str, str]:
 def BUG_ON(cond: Any, message: str = "") -> None:  # noqa: N802 - the kernel's name
     if cond:
         where, text = _where()
-        fail("bug-on", f"{message or text} ({where}, in {sys._getframe(1).f_code.co_name})",
-             check=f"BUG_ON:{where}")
+        fail(
+            "bug-on",
+            f"{message or text} ({where}, in {sys._getframe(1).f_code.co_name})",
+            check=f"BUG_ON:{where}",
+        )
 
 
 def VM_BUG_ON(cond: Any, message: str = "") -> None:  # noqa: N802
     if cond:
         where, text = _where()
-        fail("bug-on", f"{message or text} ({where}, in {sys._getframe(1).f_code.co_name})",
-             check=f"VM_BUG_ON:{where}")
+        fail(
+            "bug-on",
+            f"{message or text} ({where}, in {sys._getframe(1).f_code.co_name})",
+            check=f"VM_BUG_ON:{where}",
+        )

@@ -20,8 +20,14 @@ def _action(lock: Any, action: str, primitive: str) -> LockAction:
 
 
 def spin_lock(lock: Any) -> None:
-    rmw("spin_lock", lock, lambda v: (1, None), "acquire", cond=lambda v: v == 0,
-        lock=_action(lock, "acquire", "spin_lock"))
+    rmw(
+        "spin_lock",
+        lock,
+        lambda v: (1, None),
+        "acquire",
+        cond=lambda v: v == 0,
+        lock=_action(lock, "acquire", "spin_lock"),
+    )
 
 
 def spin_unlock(lock: Any) -> None:
@@ -29,8 +35,13 @@ def spin_unlock(lock: Any) -> None:
 
 
 def spin_trylock(lock: Any) -> Any:
-    return rmw("spin_trylock", lock, lambda v: (1, 1) if v == 0 else (NO_WRITE, 0),
-               "acquire", lock=_action(lock, "acquire", "spin_trylock"))
+    return rmw(
+        "spin_trylock",
+        lock,
+        lambda v: (1, 1) if v == 0 else (NO_WRITE, 0),
+        "acquire",
+        lock=_action(lock, "acquire", "spin_trylock"),
+    )
 
 
 def spin_is_locked(lock: Any) -> Any:

@@ -26,14 +26,23 @@ PG_tail = 15
 PG_compound_lock = 24
 
 FLAG_NAMES = {
-    PG_locked: "PG_locked", PG_referenced: "PG_referenced", PG_dirty: "PG_dirty",
-    PG_lru: "PG_lru", PG_slab: "PG_slab", PG_head: "PG_head", PG_tail: "PG_tail",
+    PG_locked: "PG_locked",
+    PG_referenced: "PG_referenced",
+    PG_dirty: "PG_dirty",
+    PG_lru: "PG_lru",
+    PG_slab: "PG_slab",
+    PG_head: "PG_head",
+    PG_tail: "PG_tail",
     PG_compound_lock: "PG_compound_lock",
 }
 
 # page-flags.h:492-507: flags a page must not carry when it is freed.
 PAGE_FLAGS_CHECK_AT_FREE = (
-    1 << PG_locked | 1 << PG_lru | 1 << PG_slab | 1 << PG_head | 1 << PG_tail
+    1 << PG_locked
+    | 1 << PG_lru
+    | 1 << PG_slab
+    | 1 << PG_head
+    | 1 << PG_tail
     | 1 << PG_compound_lock
 )
 PAGE_BUDDY_MAPCOUNT_VALUE = -128  # mm.h:467
@@ -59,8 +68,18 @@ def show_pointer(value: Any) -> str:
 class Page:
     """One ``struct page``.  ``page[k]`` is ``page + k`` in the same ``mem_map``."""
 
-    __slots__ = ("_count", "_mapcount", "first_page", "flags", "lru_next", "lru_prev",
-                 "mem_map", "name", "pfn", "private")
+    __slots__ = (
+        "_count",
+        "_mapcount",
+        "first_page",
+        "flags",
+        "lru_next",
+        "lru_prev",
+        "mem_map",
+        "name",
+        "pfn",
+        "private",
+    )
 
     def __init__(
         self,

@@ -25,9 +25,9 @@ V3_13 = Variant(
 )
 PREP_FIX = Variant(
     "prep-fix",
-    "Andrea's fix (LKML 2013-12-17): prep_compound_page, smp_wmb(), then "
-    "set_page_refcounted last",
-    refcount_first=False, wmb_before_refcount=True,
+    "Andrea's fix (LKML 2013-12-17): prep_compound_page, smp_wmb(), then set_page_refcounted last",
+    refcount_first=False,
+    wmb_before_refcount=True,
 )
 PREP_FIX_NOWMB = Variant(
     "prep-fix-nowmb",
@@ -37,7 +37,8 @@ PREP_FIX_NOWMB = Variant(
 PREP_FIX_RELEASE = Variant(
     "prep-fix-release",
     "prep_compound_page, then the count published with atomic_set_release",
-    refcount_first=False, release_refcount=True,
+    refcount_first=False,
+    release_refcount=True,
 )
 
 VARIANTS: dict[str, Variant] = {

@@ -13,20 +13,31 @@ def counterexample_json(cx: Counterexample) -> dict[str, Any]:
     t = cx.trace
     events = []
     for e, (r, w) in zip(t.events, t.shown, strict=False):
-        events.append({
-            "eid": e.eid, "cpu": t.threads[e.tid], "kind": e.kind.value, "primitive": e.name,
-            "annot": e.annot, "location": e.loc,
-            "read": r if e.reads else None, "written": w if e.writes else None,
-            "rf": e.rf if e.reads else None,
-            "function": e.src.function if e.src else None,
-            "file": e.src.file if e.src else None, "line": e.src.line if e.src else None,
-            "detail": e.detail or None,
-        })
+        events.append(
+            {
+                "eid": e.eid,
+                "cpu": t.threads[e.tid],
+                "kind": e.kind.value,
+                "primitive": e.name,
+                "annot": e.annot,
+                "location": e.loc,
+                "read": r if e.reads else None,
+                "written": w if e.writes else None,
+                "rf": e.rf if e.reads else None,
+                "function": e.src.function if e.src else None,
+                "file": e.src.file if e.src else None,
+                "line": e.src.line if e.src else None,
+                "detail": e.detail or None,
+            }
+        )
     f = cx.finding
     return {
-        "kind": f.kind, "message": f.message,
+        "kind": f.kind,
+        "message": f.message,
         "cpu": t.threads[f.tid] if f.tid is not None else None,
-        "event": f.eid, "replay": cx.replay, "traceback": f.traceback or None,
+        "event": f.eid,
+        "replay": cx.replay,
+        "traceback": f.traceback or None,
         "context_switches": context_switches(t.schedule),
         "trace": [ev for ev in events if ev["kind"] != EventKind.END.value],
         "final": dict(t.final),

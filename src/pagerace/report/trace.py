@@ -48,17 +48,21 @@ def render_trace(trace: Trace, failing_eid: int | None = None) -> str:
         if e.kind is EventKind.END and e.eid != failing_eid:
             continue
         where, what = event_cell(e, r, w)
-        rows.append((str(len(rows) + 1), e.tid, (_clip(where), _clip("  " + what)),
-                     e.eid == failing_eid))
-    width = [max([len(c)] + [len(x) for _, tid, cell, _ in rows if tid == i for x in cell])
-             for i, c in enumerate(cols)]
+        rows.append(
+            (str(len(rows) + 1), e.tid, (_clip(where), _clip("  " + what)), e.eid == failing_eid)
+        )
+    width = [
+        max([len(c)] + [len(x) for _, tid, cell, _ in rows if tid == i for x in cell])
+        for i, c in enumerate(cols)
+    ]
     num_w = max(2, len(str(len(rows))))
-    lines = [" " * num_w + " | " + " | ".join(c.ljust(width[i]) for i, c in enumerate(cols)),
-             "-" * num_w + "-+-" + "-+-".join("-" * w for w in width)]
+    lines = [
+        " " * num_w + " | " + " | ".join(c.ljust(width[i]) for i, c in enumerate(cols)),
+        "-" * num_w + "-+-" + "-+-".join("-" * w for w in width),
+    ]
     for num, tid, cell, failing in rows:
         for k, text in enumerate(cell):
-            cells = [text.ljust(width[i]) if i == tid else " " * width[i]
-                     for i in range(len(cols))]
+            cells = [text.ljust(width[i]) if i == tid else " " * width[i] for i in range(len(cols))]
             label = num.rjust(num_w) if k == 0 else " " * num_w
             mark = "   <<" if failing and k == 1 else ""
             lines.append((label + " | " + " | ".join(cells)).rstrip() + mark)

@@ -51,30 +51,36 @@ class Scenario:
         known = {p.name for p in self.params}
         for name, value in given.items():
             if value is not None and name not in known:
-                raise UsageError(f"--{name}", value,
-                                 f"no such parameter for {self.name}; it takes: "
-                                 + ", ".join(f"--{p}" for p in sorted(known)))
+                raise UsageError(
+                    f"--{name}",
+                    value,
+                    f"no such parameter for {self.name}; it takes: "
+                    + ", ".join(f"--{p}" for p in sorted(known)),
+                )
         for p in self.params:
             value = given.get(p.name)
             value = p.default if value is None else value
             if not p.minimum <= value <= p.maximum:
-                raise UsageError(f"--{p.name}", value,
-                                 f"an integer from {p.minimum} to {p.maximum} ({p.help})")
+                raise UsageError(
+                    f"--{p.name}", value, f"an integer from {p.minimum} to {p.maximum} ({p.help})"
+                )
             out[p.name] = value
         return out
 
     def variant(self, name: str | None) -> Variant:
         name = name or self.variants[0]
         if name not in self.variants:
-            raise UsageError("--variant", name,
-                             f"one of {', '.join(self.variants)} for {self.name}")
+            raise UsageError(
+                "--variant", name, f"one of {', '.join(self.variants)} for {self.name}"
+            )
         return VARIANTS[name]
 
     def program(self, variant: str | None, params: Mapping[str, int | None]) -> Program:
         v = self.variant(variant)
         resolved = self.resolve(params)
-        return Program(f"{self.name}/{v.name}", self.builder(v, resolved),
-                       {"variant": v.name, **resolved})
+        return Program(
+            f"{self.name}/{v.name}", self.builder(v, resolved), {"variant": v.name, **resolved}
+        )
 
     def replay_prefix(self, variant: str | None, model: str, params: Mapping[str, int]) -> str:
         v = self.variant(variant)
@@ -91,6 +97,7 @@ def catalogue() -> dict[str, Scenario]:
 def scenario(name: str) -> Scenario:
     cat = catalogue()
     if name not in cat:
-        raise UsageError("scenario", name,
-                         f"one of {', '.join(sorted(cat))} (see `pagerace scenarios`)")
+        raise UsageError(
+            "scenario", name, f"one of {', '.join(sorted(cat))} (see `pagerace scenarios`)"
+        )
     return cat[name]

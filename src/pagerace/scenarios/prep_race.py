@@ -71,10 +71,14 @@ def _balance(w: World, head: Page, tails: list[Page]) -> str | None:
     return "; ".join(problems) or None
 
 
-_RACE = ("§9.1: _count = 1 is published before the non-atomic __SetPageHead, so a stale "
-         "get_page_unless_zero succeeds and compound_lock races with the NA-RMW of H.flags")
-_FIXED = ("the count is published only after every flag is written, so a stale pin "
-          "fails (count 0) or finds the flags final")
+_RACE = (
+    "§9.1: _count = 1 is published before the non-atomic __SetPageHead, so a stale "
+    "get_page_unless_zero succeeds and compound_lock races with the NA-RMW of H.flags"
+)
+_FIXED = (
+    "the count is published only after every flag is written, so a stale pin "
+    "fails (count 0) or finds the flags final"
+)
 
 PREP_RACE = Scenario(
     name="prep-race",
@@ -91,17 +95,23 @@ PREP_RACE = Scenario(
         ("prep-fix", "sc"): Expectation("verified", _FIXED),
         ("prep-fix", "tso"): Expectation("verified", _FIXED + "; TSO keeps stores in order"),
         ("prep-fix", "lkmm"): Expectation(
-            "finding", "no lock bit is lost, but smp_wmb orders stores only: the plain "
-            "load of flags races with the count store (data race)", ("data-race",)),
+            "finding",
+            "no lock bit is lost, but smp_wmb orders stores only: the plain "
+            "load of flags races with the count store (data race)",
+            ("data-race",),
+        ),
         ("prep-fix-nowmb", "sc"): Expectation("verified", _FIXED),
         ("prep-fix-nowmb", "tso"): Expectation("verified", _FIXED + "; TSO keeps stores in order"),
         ("prep-fix-nowmb", "lkmm"): Expectation(
-            "finding", "without smp_wmb the count store may become visible before the "
-            "flag stores", ("lock-lost", "lock-leaked")),
+            "finding",
+            "without smp_wmb the count store may become visible before the flag stores",
+            ("lock-lost", "lock-leaked"),
+        ),
         ("prep-fix-release", "sc"): Expectation("verified", _FIXED),
         ("prep-fix-release", "tso"): Expectation("verified", _FIXED),
         ("prep-fix-release", "lkmm"): Expectation(
-            "verified", "the release store orders every earlier access before the count"),
+            "verified", "the release store orders every earlier access before the count"
+        ),
     },
     builder=build,
 )
