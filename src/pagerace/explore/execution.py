@@ -14,7 +14,7 @@ from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Op, OpKind
 from pagerace.explore.result import Finding, Trace
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
-from pagerace.explore.values import EMPTY, Val, raw, unwrap
+from pagerace.explore.values import Val, raw
 from pagerace.graph.events import Event, EventKind, SourceRef
 from pagerace.graph.graph import ExecutionGraph
 
@@ -115,7 +115,8 @@ class Execution:
                 self._record(
                     Finding(
                         "lock-leaked",
-                        f"{key} is left set with no owner: every thread has finished and none holds it",
+                        f"{key} is left set with no owner: every thread has finished "
+                        "and none holds it",
                         check=f"lock-leaked:{key}",
                     )
                 )
@@ -284,34 +285,45 @@ class Execution:
         detail: str = "",
         kind_override: EventKind | None = None,
     ) -> Event:
-        src = None
-        if self.capture and t.g.src is not None:
-            src = SourceRef(*t.g.src)
-        loc = op.loc if op is not None else None
-        data = op.data if op is not None else EMPTY
-        if op is not None and op.kind is OpKind.STORE:
-            data = data | unwrap(op.value)[1]
-        ev = Event(
-            eid=len(self.events),
-            tid=t.tid,
-            po_index=t.index,
-            kind=kind_override or kind,
-            name=name,
-            annot=annot,
-            loc=loc.name if loc else None,
-            lid=loc.lid if loc else None,
-            reads=reads,
-            writes=writes,
-            read_value=read_value,
-            written_value=written_value,
-            rf=rf,
-            addr=op.addr if op is not None else EMPTY,
-            data=data,
-            ctrl=t.g.ctrl_deps,
-            lock_key=op.lock.key if op is not None and op.lock is not None else None,
-            detail=detail or (op.detail if op is not None else ""),
-            src=src,
-        )
+        src = SourceRef(*t.g.src) if self.capture and t.g.src is not None else None
+        if op is None:
+            ev = Event(
+                len(self.events),
+                t.tid,
+                t.index,
+                kind,
+                name,
+                annot,
+                detail=detail,
+                ctrl=t.g.ctrl_deps,
+                src=src,
+            )
+        else:
+            loc, lock = op.loc, op.lock
+            data = op.data
+            if op.kind is OpKind.STORE and isinstance(op.value, Val):
+                data = data | op.value.deps
+            ev = Event(
+                len(self.events),
+                t.tid,
+                t.index,
+                kind_override or kind,
+                name,
+                annot,
+                None if loc is None else loc.name,
+                None if loc is None else loc.lid,
+                reads,
+                writes,
+                read_value,
+                written_value,
+                rf,
+                op.addr,
+                data,
+                t.g.ctrl_deps,
+                None if lock is None else lock.key,
+                detail or op.detail,
+                src,
+            )
         t.index += 1
         self.events.append(ev)
         return ev
