@@ -163,7 +163,12 @@ class RaceAnalyser:
             assert lid is not None
             acc = accesses.setdefault(lid, [])
             for k in reversed(acc):
-                if e.writes or steps[k].event.writes:
+                # Writes to one location are totally ordered by hb: the last write's
+                # clock covers every earlier access, so the walk stops there.
+                if steps[k].event.writes:
+                    _join(clock, vc[k])
+                    break
+                if e.writes:
                     _join(clock, vc[k])
             if j >= start:
                 inserted += _scan(steps, nodes, vc, pos, acc, race_clock, s.op, t, e.writes, j)
@@ -246,6 +251,8 @@ def _scan(
             last = Info(tid, lid, reads, may_write)
             inserted += _reverse(steps, nodes, vc, pos, k, j, last)
         _join(race_clock, vc[k])
+        if ek.writes:
+            break  # every earlier access happens before this write: none can race
     return inserted
 
 

@@ -46,6 +46,7 @@ class Options:
     replay_prefix: str = ""
     model: MemoryModel | None = None  # checked on every graph when given (tests)
     count_graphs: bool = False
+    final_states: bool = False  # tally the final memory states (tests, litmus outcomes)
     on_progress: Callable[[Stats], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -85,7 +86,7 @@ class _Collector:
             st.executions += 1
             if any(f.kind == "deadlock" for f in ex.findings):
                 st.deadlocks += 1
-            if not ex.findings:
+            if self.opts.final_states and not ex.findings:
                 key = ex.final_state()
                 self.result.final_states[key] = self.result.final_states.get(key, 0) + 1
         if self.opts.count_graphs or self.opts.model is not None:

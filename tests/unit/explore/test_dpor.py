@@ -17,6 +17,7 @@ def _check_against_brute_force(threads: list[list[Instr]]) -> None:
     brute = all_interleavings(program)
     assert brute.complete
     res = explore(program, Options(all_findings=True, count_graphs=True, shrink=False,
+                                   final_states=True,
                                    model=SequentialConsistency()))
     assert res.graph_keys == brute.graph_keys
     assert res.stats.duplicate_graphs == 0
