@@ -7,6 +7,7 @@ reads, writes and returns) is determined by memory, so a schedule replays exactl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -60,6 +61,7 @@ class Execution:
             for tid, (name, fn) in enumerate(self.world.threads)
         ]
         for t in self.threads:
+            t.g.on_local = self._local_hook(t)
             self._advance(t, None)
 
     # -- scheduling interface --------------------------------------------------------
@@ -176,6 +178,12 @@ class Execution:
                 t.pending = res
                 return
             value = self._local(t, res)
+
+    def _local_hook(self, t: ThreadState) -> Callable[[Op], None]:
+        def hook(op: Op) -> None:
+            self._local(t, op)
+
+        return hook
 
     def _local(self, t: ThreadState, op: Op) -> Any:
         kind = EventKind.FENCE if op.kind is OpKind.FENCE else EventKind.LOCAL

@@ -108,6 +108,9 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         self.ctrl_deps: frozenset[int] = EMPTY
         self.capture = capture
         self.src: tuple[str, int, str] | None = None
+        # Thread-local ops (fences under SC, irq state) are recorded by the engine
+        # without a switch: they are not scheduling points.
+        self.on_local: Callable[[Op], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,9 @@ def submit(op: Op) -> Any:
         )
     if cur.capture:
         cur.src = _model_frame()
+    if cur.on_local is not None and not op.shared:
+        cur.on_local(op)
+        return None
     return cur.parent.switch(op)
 
 
