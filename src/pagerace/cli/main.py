@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="explore a scenario: a proof, or a counterexample")
     ck.add_argument("scenario")
     ck.add_argument("--variant")
-    ck.add_argument("--model", default="sc", help="memory model: sc (tso, lkmm: issue 3)")
+    ck.add_argument("--model", default="sc", help="memory model (sc; tso and lkmm to come)")
     ck.add_argument("--cpus", type=int)
     ck.add_argument("--order", type=int)
     ck.add_argument("--strategy", default="exhaustive", choices=STRATEGIES)
@@ -205,7 +205,11 @@ def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
     else:
         out.append(f"\nBOUNDED (not verified): {res.bound_reason}; {counts}")
     exp = sc.expected.get((variant, model))
-    if exp is not None:
+    if exp is not None and res.verdict == "bounded":
+        out.append(
+            f"catalogue: expected {exp.verdict}; a bounded run neither confirms nor contradicts it"
+        )
+    elif exp is not None:
         agree = "matches" if exp.verdict == res.verdict else "DIFFERS from"
         out.append(f"catalogue: expected {exp.verdict}; this run {agree} it")
     return "\n".join(out)

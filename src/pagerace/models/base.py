@@ -30,6 +30,8 @@ def model_by_name(name: str) -> MemoryModel:
     models: dict[str, MemoryModel] = {"sc": SequentialConsistency()}
     if name not in models:
         raise UsageError(
-            "--model", name, f"one of {', '.join(sorted(models))} (tso and lkmm: issue 3)"
+            "--model",
+            name,
+            f"one of {', '.join(sorted(models))} (x86-TSO and the LKMM are not available yet)",
         )
     return models[name]
