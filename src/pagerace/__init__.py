@@ -2,7 +2,8 @@
 stateless model checker for kernel-style concurrent code.
 
 The curated namespace: build a :class:`Program` whose threads are plain Python functions
-calling :mod:`pagerace.kernel` primitives, then :func:`explore` it.
+calling :mod:`pagerace.kernel` primitives, then explore it with
+:func:`pagerace.explore.explore` (not re-exported here: the name is the subpackage's).
 """
 
 from pagerace.core.errors import InputError, InternalError, PageraceError, UsageError
@@ -16,7 +17,6 @@ from pagerace.explore import (
     Trace,
     Val,
     World,
-    explore,
 )
 
 __version__ = "0.1.0"
@@ -36,5 +36,4 @@ __all__ = [
     "Val",
     "World",
     "__version__",
-    "explore",
 ]
