@@ -23,9 +23,6 @@ class OpKind(enum.Enum):
     LOCAL = "local"  # thread-local effect (irq save/restore): no memory access
 
 
-SHARED_KINDS = frozenset({OpKind.LOAD, OpKind.STORE, OpKind.RMW})
-
-
 class _NoWrite:
     """Sentinel returned by an RMW function that leaves memory unchanged (a failed RMW)."""
 
@@ -123,5 +120,6 @@ class Op(NamedTuple):
 
     @property
     def shared(self) -> bool:
-        """Whether the op touches shared memory (a scheduling point under SC)."""
-        return self.kind in SHARED_KINDS
+        """Whether the op touches shared memory (a scheduling point under SC): exactly
+        the ops with a location (loads, stores, RMWs)."""
+        return self.loc is not None
