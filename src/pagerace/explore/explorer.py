@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pagerace.core.errors import UsageError
+from pagerace.core.errors import InternalError, UsageError
 from pagerace.explore.dpor import (
     Node,
     RaceAnalyser,
@@ -115,6 +115,8 @@ class _Collector:
                 self.stats.distinct_graphs = len(self.graphs)
 
     def _counterexample(self, ex: Execution, sig: tuple[str, str]) -> Counterexample:
+        """Shrink the run, then replay it once more recording source lines.  Shrinking
+        keeps only schedules that replay to the same finding, so the replay shows it."""
         schedule = tuple(ex.schedule)
         if self.opts.shrink:
             schedule = shrink(self.program, schedule, sig)
@@ -126,16 +128,8 @@ class _Collector:
             stop_on_finding=not self.opts.all_findings,
         )
         finding = next((f for f in shown.findings if f.signature == sig), None)
-        if finding is None:  # shrinking is best-effort; fall back to the original run
-            schedule = tuple(ex.schedule)
-            shown = replay(
-                self.program,
-                schedule,
-                capture=True,
-                strict=False,
-                stop_on_finding=not self.opts.all_findings,
-            )
-            finding = next(f for f in shown.findings if f.signature == sig)
+        if finding is None:
+            raise InternalError(f"replaying a counterexample lost its finding {sig}")
         token = f"{self.opts.replay_prefix}@{encode_schedule(shown.schedule)}"
         return Counterexample(finding, shown.trace(), token)
 
