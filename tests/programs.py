@@ -13,8 +13,19 @@ from pagerace.explore import Program, World
 # One instruction of a generated thread: (opcode, location index, constant).
 Instr = tuple[str, int, int]
 
-OPCODES = ("read", "write", "inc", "cmpxchg", "inc_not_zero", "xchg", "na_set_bit",
-           "set_bit", "locked_inc", "bitlock_inc", "branch_write")
+OPCODES = (
+    "read",
+    "write",
+    "inc",
+    "cmpxchg",
+    "inc_not_zero",
+    "xchg",
+    "na_set_bit",
+    "set_bit",
+    "locked_inc",
+    "bitlock_inc",
+    "branch_write",
+)
 
 instr = st.tuples(st.sampled_from(OPCODES), st.integers(0, 1), st.integers(0, 2))
 thread_code = st.lists(instr, min_size=1, max_size=3)
@@ -55,7 +66,7 @@ def _run(w: World, code: list[Instr], xs: list[Any], lock: Any, flags: Any) -> C
                 k.bit_spin_lock(3, flags, "L")
                 k.atomic_inc(x)
                 k.bit_spin_unlock(3, flags, "L")
-            elif op == "branch_write":
+            elif op == "branch_write":  # noqa: SIM102 - the read is its own step
                 if k.READ_ONCE(x) == c % 2:
                     k.WRITE_ONCE(xs[1 - i], c)
 

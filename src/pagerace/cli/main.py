@@ -193,8 +193,9 @@ def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
     for cx in res.counterexamples:
         out += ["", render_counterexample(cx)]
     rate = st.executions / st.elapsed_s if st.elapsed_s > 0 else 0.0
+    cut = f", {st.bounded} cut at --max-steps" if st.bounded else ""
     counts = (
-        f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked) "
+        f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked{cut}) "
         f"in {st.elapsed_s:.2f} s, {rate:.0f}/s"
     )
     if res.verdict == "verified":

@@ -35,6 +35,7 @@ def all_interleavings(program: Program, max_interleavings: int = 200_000) -> Enu
             ex.step(tid)
         enabled = ex.enabled()
         if enabled:
+            ex.close()
             stack.extend((*prefix, t) for t in reversed(enabled))
             continue
         ex.finish()

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import greenlet
+
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Op, OpKind
 from pagerace.explore.result import Finding, Trace
@@ -92,20 +94,37 @@ class Execution:
         op = t.pending
         if op is None:
             raise InternalError(f"thread {tid} scheduled with no pending op")
+        before = self.world.mem[op.loc.lid]  # type: ignore[union-attr]
+        if op.cond is not None and not op.cond(before):
+            raise InternalError(f"thread {tid} scheduled while it waits in {op.name}")
         t.pending = None
         self.schedule.append(tid)
-        before = self.world.mem[op.loc.lid]  # type: ignore[union-attr]
         event, result = self._execute(t, op)
         step = Step(event, op, before)
         self.steps.append(step)
         self._advance(t, result)
         return step
 
+    def close(self) -> None:
+        """Free the threads still suspended (deadlocked, or cut short): each gets
+        GreenletExit at the op it waits in, and the engine's references are dropped."""
+        for t in self.threads:
+            t.g.on_local = None
+            if not t.g.dead:
+                t.g.throw(greenlet.GreenletExit)
+
     def finish(self) -> None:
-        """End of a maximal run: deadlock, or the automatic and the program's end checks."""
+        """End of a maximal run: deadlock, or the automatic and the program's end checks.
+        Then the run's threads are closed."""
         if self.finished:
             return
         self.finished = True
+        try:
+            self._end_checks()
+        finally:
+            self.close()
+
+    def _end_checks(self) -> None:
         if self.stopped:
             return
         waiting = self.waiting()

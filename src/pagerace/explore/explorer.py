@@ -177,9 +177,11 @@ def _dpor(program: Program, opts: Options, col: _Collector) -> bool:
         replayed = len(nodes) - 1
         status = _dpor_run(ex, nodes, opts.max_steps)
         if status == "complete":
+            waiting = _waiters(ex)
             ex.finish()
-            races.analyse(ex.steps, nodes, _waiters(ex), start=replayed)
+            races.analyse(ex.steps, nodes, waiting, start=replayed)
         else:
+            ex.close()
             races.skip(replayed)
         col.run_done(ex, status)
         if col.stop:
@@ -212,13 +214,13 @@ def _dpor_run(ex: Execution, nodes: list[Node], max_steps: int) -> str:
         tid = node.chosen.info.tid
         if tid not in enabled:
             return "blocked"
+        if depth >= max_steps:
+            return "bounded"
         info = step_info(ex.step(tid))
         node.done = info
         depth += 1
         sleep = {q: i for q, i in node.sleep.items() if not dependent(i, info)}
         nodes.append(Node(sleep, node.chosen.children))
-        if depth >= max_steps:
-            return "bounded"
     return "stopped"
 
 
@@ -264,6 +266,8 @@ def _sample(program: Program, opts: Options, col: _Collector) -> bool:
             ex.step(strategy.choose(enabled, len(ex.steps)))
         if status == "complete":
             ex.finish()
+        else:
+            ex.close()
         col.run_done(ex, status)
         if col.stop:
             break

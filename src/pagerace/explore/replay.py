@@ -19,6 +19,7 @@ from pagerace.explore.runtime import Program
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _RUN = re.compile(r"([A-Za-z])(\d*)")
+MAX_SCHEDULE = 1_000_000  # steps in a replayed schedule
 
 
 def encode_schedule(schedule: Sequence[int]) -> str:
@@ -39,7 +40,14 @@ def decode_schedule(text: str) -> tuple[int, ...]:
         raise UsageError("replay schedule", text, "letters A-Z/a-z each followed by a count")
     out: list[int] = []
     for letter, count in _RUN.findall(text):
-        out += [_LETTERS.index(letter)] * (int(count) if count else 1)
+        n = int(count) if count else 1
+        if not 1 <= n <= MAX_SCHEDULE - len(out):
+            raise UsageError(
+                "replay schedule",
+                f"{letter}{count}",
+                f"run lengths from 1 up to {MAX_SCHEDULE:,} steps in all",
+            )
+        out += [_LETTERS.index(letter)] * n
     return tuple(out)
 
 

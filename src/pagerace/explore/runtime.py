@@ -160,9 +160,11 @@ def _thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
             return ThreadDone(Finding(f.kind, f.message, check=f.check or f.message))
         except AssertionError as e:
             tb = _model_traceback(e)
-            where = tb.strip().splitlines()[-2].strip() if tb.strip() else ""
-            msg = str(e) or f"assertion failed: {where}"
-            return ThreadDone(Finding("assertion", msg, check=where, traceback=tb))
+            frame = _model_frames(e)[-1:]
+            where = f"{frame[0].filename.rsplit('/', 1)[-1]}:{frame[0].lineno}" if frame else ""
+            text = (frame[0].line or "").strip() if frame else ""
+            msg = str(e) or f"assertion failed: {text} ({where})"
+            return ThreadDone(Finding("assertion", msg, check=f"assert:{where}", traceback=tb))
         except Exception as e:
             tb = _model_traceback(e)
             msg = f"model code raised {type(e).__name__}: {e}"
@@ -172,12 +174,16 @@ def _thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
     return body
 
 
-def _model_traceback(e: BaseException) -> str:
-    frames = [
+def _model_frames(e: BaseException) -> list[traceback.FrameSummary]:
+    return [
         f
         for f in traceback.extract_tb(e.__traceback__)
         if not any(part in f.filename.replace("\\", "/") for part in _ENGINE_FILES)
     ]
+
+
+def _model_traceback(e: BaseException) -> str:
+    frames = _model_frames(e)
     return "".join(traceback.format_list(frames)) + f"{type(e).__name__}: {e}\n"
 
 

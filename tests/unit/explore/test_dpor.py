@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from pagerace.explore import Options, explore
 from pagerace.explore.bruteforce import all_interleavings
 from pagerace.models import SequentialConsistency
-import pytest
-
 from tests.programs import Instr, large_programs, make_program, programs
 
 
@@ -16,9 +15,16 @@ def _check_against_brute_force(threads: list[list[Instr]]) -> None:
     program = make_program(threads)
     brute = all_interleavings(program)
     assert brute.complete
-    res = explore(program, Options(all_findings=True, count_graphs=True, shrink=False,
-                                   final_states=True,
-                                   model=SequentialConsistency()))
+    res = explore(
+        program,
+        Options(
+            all_findings=True,
+            count_graphs=True,
+            shrink=False,
+            final_states=True,
+            model=SequentialConsistency(),
+        ),
+    )
     assert res.graph_keys == brute.graph_keys
     assert res.stats.duplicate_graphs == 0
     assert res.stats.executions == len(brute.graph_keys)
@@ -50,5 +56,6 @@ def test_a_deadlocked_run_still_reverses_the_races_of_its_waiting_thread():
 
 def test_a_failed_conditional_rmw_is_a_read_and_does_not_race_with_reads():
     # Both RMWs fail on 0: they are reads, so one graph and no blocked run.
-    _check_against_brute_force([[("cmpxchg", 1, 1), ("na_set_bit", 0, 0)],
-                                [("inc_not_zero", 1, 2)]])
+    _check_against_brute_force(
+        [[("cmpxchg", 1, 1), ("na_set_bit", 0, 0)], [("inc_not_zero", 1, 2)]]
+    )
