@@ -23,7 +23,7 @@ from pagerace.scenarios.catalogue import scenario
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cpus", type=int, nargs="+", default=[2, 3, 4, 5])
-    ap.add_argument("--brute-max", type=int, default=3, help="largest --cpus for brute force")
+    ap.add_argument("--brute-max", type=int, default=2, help="largest --cpus for brute force")
     args = ap.parse_args()
     sc = scenario("prep-race")
     print(f"python {platform.python_version()}, {platform.machine()}, "
@@ -41,8 +41,9 @@ def main() -> None:
         t_fix = time.perf_counter() - t0
         brute = "-"
         if cpus <= args.brute_max:
-            b = all_interleavings(sc.program("prep-fix", {"cpus": cpus}))
-            brute = f"{b.interleavings:,} ({len(b.graph_keys):,} graphs)"
+            b = all_interleavings(sc.program("prep-fix", {"cpus": cpus}), 100_000)
+            more = "" if b.complete else "+ (stopped)"
+            brute = f"{b.interleavings:,}{more} ({len(b.graph_keys):,} graphs)"
         rate = fix.stats.executions / t_fix if t_fix else 0.0
         print(f"| {cpus} | {bug.verdict} | {bug.stats.executions} | {t_bug:.2f} s "
               f"| {fix.verdict} | {fix.stats.executions:,} | {fix.stats.blocked} "

@@ -66,7 +66,7 @@ class Node:
 
 def step_info(step: Step) -> Info:
     e = step.event
-    return Info(e.tid, e.lid, e.reads, e.writes)
+    return tuple.__new__(Info, (e.tid, e.lid, e.reads, e.writes))  # Info(...), on the hot path
 
 
 def next_info(ex: Execution, tid: int) -> Info:

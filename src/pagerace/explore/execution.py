@@ -32,6 +32,11 @@ class ThreadState:
     index: int = 0  # po index of the next event
 
 
+# Named tuples built once per step go through tuple.__new__ (fields in declaration
+# order): their generated __new__ is a Python-level call.
+_new = tuple.__new__
+
+
 class Step(NamedTuple):
     """A shared event as the explorer sees it: the event, its op, and the value its
     location held just before it ran (for await enabledness in race reversal)."""
@@ -100,7 +105,7 @@ class Execution:
         t.pending = None
         self.schedule.append(tid)
         event, result = self._execute(t, op)
-        step = Step(event, op, before)
+        step = _new(Step, (event, op, before))
         self.steps.append(step)
         self._advance(t, result)
         return step
@@ -184,6 +189,9 @@ class Execution:
     def _advance(self, t: ThreadState, value: Any) -> None:
         while True:
             res = t.g.switch(value)
+            if type(res) is Op and res.loc is not None:  # the hot path: a shared access
+                t.pending = res
+                return
             if isinstance(res, ThreadDone):
                 t.done = True
                 self._new_event(t, EventKind.END, "end", "", None)
@@ -330,26 +338,29 @@ class Execution:
             data = op.data
             if op.kind is OpKind.STORE and isinstance(op.value, Val):
                 data = data | op.value.deps
-            ev = Event(
-                len(self.events),
-                t.tid,
-                t.index,
-                kind_override or kind,
-                name,
-                annot,
-                None if loc is None else loc.name,
-                None if loc is None else loc.lid,
-                reads,
-                writes,
-                read_value,
-                written_value,
-                rf,
-                op.addr,
-                data,
-                t.g.ctrl_deps,
-                None if lock is None else lock.key,
-                detail or op.detail,
-                src,
+            ev = _new(
+                Event,
+                (
+                    len(self.events),
+                    t.tid,
+                    t.index,
+                    kind_override or kind,
+                    name,
+                    annot,
+                    None if loc is None else loc.name,
+                    None if loc is None else loc.lid,
+                    reads,
+                    writes,
+                    read_value,
+                    written_value,
+                    rf,
+                    op.addr,
+                    data,
+                    t.g.ctrl_deps,
+                    None if lock is None else lock.key,
+                    detail or op.detail,
+                    src,
+                ),
             )
         t.index += 1
         self.events.append(ev)

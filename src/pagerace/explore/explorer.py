@@ -25,8 +25,8 @@ from pagerace.explore.dpor import (
 )
 from pagerace.explore.execution import Execution
 from pagerace.explore.replay import encode_schedule, replay
-from pagerace.explore.result import Counterexample, Result, Stats
-from pagerace.explore.runtime import Program
+from pagerace.explore.result import Counterexample, Finding, Result, Stats
+from pagerace.explore.runtime import Program, World
 from pagerace.explore.shrink import shrink
 from pagerace.explore.strategies import make_strategy
 from pagerace.models.base import MemoryModel
@@ -48,6 +48,12 @@ class Options:
     count_graphs: bool = False
     final_states: bool = False  # tally the final memory states (tests, litmus outcomes)
     on_progress: Callable[[Stats], None] | None = field(default=None, compare=False)
+    # Called once per complete execution (not for runs cut short, nor for the replays
+    # that build counterexamples) with the run's final World and findings; whatever it
+    # raises ends the exploration and propagates out of explore() (litmus --timeout).
+    on_execution: Callable[[World, tuple[Finding, ...]], None] | None = field(
+        default=None, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -89,6 +95,8 @@ class _Collector:
             if self.opts.final_states and not ex.findings:
                 key = ex.final_state()
                 self.result.final_states[key] = self.result.final_states.get(key, 0) + 1
+            if self.opts.on_execution is not None:
+                self.opts.on_execution(ex.world, tuple(ex.findings))
         if self.opts.count_graphs or self.opts.model is not None:
             self._check_graph(ex)
         for f in ex.findings:

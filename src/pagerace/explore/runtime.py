@@ -124,14 +124,14 @@ _ENGINE_FILES = ("/pagerace/kernel/", "/pagerace/explore/", "/greenlet/")
 def submit(op: Op) -> Any:
     """Hand one op to the engine and return its result (a :class:`Val` for reads)."""
     cur = greenlet.getcurrent()
-    if not isinstance(cur, ModelThread):
+    if type(cur) is not ModelThread:
         raise ModelError(
             f"{op.name}() was called outside a model thread; call kernel primitives only "
             "from the functions you register with world.thread(...)"
         )
     if cur.capture:
         cur.src = _model_frame()
-    if cur.on_local is not None and not op.shared:
+    if op.loc is None and cur.on_local is not None:
         cur.on_local(op)
         return None
     return cur.parent.switch(op)

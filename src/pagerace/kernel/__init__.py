@@ -6,10 +6,15 @@ one primitive call, so every interleaving point is here.
 
 from pagerace.kernel.atomic import *  # noqa: F403
 from pagerace.kernel.atomic import __all__ as _atomic_all
+from pagerace.kernel.atomic_fetch import *  # noqa: F403
+from pagerace.kernel.atomic_fetch import __all__ as _atomic_fetch_all
 from pagerace.kernel.barriers import (
     barrier,
     smp_mb,
     smp_mb__after_atomic,
+    smp_mb__after_spinlock,
+    smp_mb__after_srcu_read_unlock,
+    smp_mb__after_unlock_lock,
     smp_mb__before_atomic,
     smp_rmb,
     smp_wmb,
@@ -38,10 +43,21 @@ from pagerace.kernel.once import (
     smp_load_acquire,
     smp_store_release,
 )
+from pagerace.kernel.rcu import (
+    rcu_assign_pointer,
+    rcu_dereference,
+    rcu_read_lock,
+    rcu_read_unlock,
+    srcu_read_lock,
+    srcu_read_unlock,
+    synchronize_rcu,
+    synchronize_srcu,
+)
 from pagerace.kernel.spinlock import spin_is_locked, spin_lock, spin_trylock, spin_unlock
 
 __all__ = [
     *_atomic_all,
+    *_atomic_fetch_all,
     "BUG_ON",
     "READ_ONCE",
     "VM_BUG_ON",
@@ -60,10 +76,17 @@ __all__ = [
     "local_irq_save",
     "plain_read",
     "plain_write",
+    "rcu_assign_pointer",
+    "rcu_dereference",
+    "rcu_read_lock",
+    "rcu_read_unlock",
     "set_bit",
     "smp_load_acquire",
     "smp_mb",
     "smp_mb__after_atomic",
+    "smp_mb__after_spinlock",
+    "smp_mb__after_srcu_read_unlock",
+    "smp_mb__after_unlock_lock",
     "smp_mb__before_atomic",
     "smp_rmb",
     "smp_store_release",
@@ -72,6 +95,10 @@ __all__ = [
     "spin_lock",
     "spin_trylock",
     "spin_unlock",
+    "srcu_read_lock",
+    "srcu_read_unlock",
+    "synchronize_rcu",
+    "synchronize_srcu",
     "test_and_clear_bit",
     "test_and_set_bit",
     "test_and_set_bit_lock",

@@ -8,11 +8,17 @@ from typing import Any
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import Location, LockAction, Op, OpKind
 from pagerace.explore.runtime import submit
-from pagerace.explore.values import unwrap
+from pagerace.explore.values import EMPTY, Val, unwrap
+
+# Op(...) through tuple.__new__: the named tuple's generated __new__ is a Python-level
+# call, and one op is built per step (the same fields, in Op's field order).
+_op = tuple.__new__
 
 
 def location(x: Any, primitive: str) -> tuple[Location, frozenset[int]]:
     """The location ``x`` names, and the reads its address came from (addr deps)."""
+    if type(x) is Location:  # the common case, checked first: this is the hot path
+        return x, EMPTY
     loc, deps = unwrap(x)
     if not isinstance(loc, Location):
         raise ModelError(
@@ -23,14 +29,20 @@ def location(x: Any, primitive: str) -> tuple[Location, frozenset[int]]:
 
 def load(name: str, x: Any, annot: str, detail: str = "") -> Any:
     loc, addr = location(x, name)
-    return submit(Op(OpKind.LOAD, name, annot, loc, addr=addr, detail=detail))
+    return submit(
+        _op(Op, (OpKind.LOAD, name, annot, loc, None, None, None, None, None, addr, EMPTY, detail))
+    )
 
 
 def store(
     name: str, x: Any, value: Any, annot: str, lock: LockAction | None = None, detail: str = ""
 ) -> None:
     loc, addr = location(x, name)
-    submit(Op(OpKind.STORE, name, annot, loc, value=value, addr=addr, lock=lock, detail=detail))
+    submit(
+        _op(
+            Op, (OpKind.STORE, name, annot, loc, value, None, None, None, lock, addr, EMPTY, detail)
+        )
+    )
 
 
 def rmw(
@@ -48,23 +60,12 @@ def rmw(
     """One atomic read-modify-write; ``operands`` are the values ``fn`` closes over,
     whose dependencies become data dependencies of the write."""
     loc, addr = location(x, name)
-    data: frozenset[int] = frozenset()
+    data = EMPTY
     for o in operands:
-        data |= unwrap(o)[1]
+        if isinstance(o, Val):
+            data |= o.deps
     return submit(
-        Op(
-            OpKind.RMW,
-            name,
-            annot,
-            loc,
-            fn=fn,
-            cond=cond,
-            check=check,
-            lock=lock,
-            addr=addr,
-            data=data,
-            detail=detail,
-        )
+        _op(Op, (OpKind.RMW, name, annot, loc, None, fn, cond, check, lock, addr, data, detail))
     )
 
 

@@ -33,3 +33,17 @@ def smp_mb__after_atomic() -> None:
 def barrier() -> None:
     """Compiler barrier: orders nothing between CPUs (LKMM tag ``barrier``)."""
     fence("barrier", "barrier")
+
+
+def smp_mb__after_spinlock() -> None:
+    """Upgrade the preceding ``spin_lock`` to a full barrier (LKMM tag ``after-spinlock``)."""
+    fence("smp_mb__after_spinlock", "after-spinlock")
+
+
+def smp_mb__after_unlock_lock() -> None:
+    """Make a preceding unlock+lock pair a full barrier (tag ``after-unlock-lock``)."""
+    fence("smp_mb__after_unlock_lock", "after-unlock-lock")
+
+
+def smp_mb__after_srcu_read_unlock() -> None:
+    fence("smp_mb__after_srcu_read_unlock", "after-srcu-read-unlock")
