@@ -2,9 +2,10 @@
 # Side by side on one machine: SPIN (../shared/baselines/spin, Debian's `spin`) and
 # pagerace on prep-race, K=1 (order-1 head block), N stale putters = pagerace --cpus N+1.
 #   bench/spin_side_by_side.sh [NMAX]        (needs `spin` and gcc: apt-get install spin)
+# SPIN_BASELINE: the baseline folder, by default ../shared/baselines/spin beside the repo.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-spin_dir=$(cd "$here/../../shared/baselines/spin" && pwd)
+spin_dir=$(cd "${SPIN_BASELINE:-$here/../../shared/baselines/spin}" && pwd)
 nmax=${1:-3}
 out=$(mktemp)
 echo "| N putters | SPIN verify (FIXED=1, dfs) states / wall | SPIN bug (FIXED=0, dfs) wall | pagerace prep-fix executions / wall | pagerace v3.13 executions / wall |"
