@@ -10,18 +10,25 @@ from __future__ import annotations
 from pagerace.graph.graph import ExecutionGraph
 
 
+def rmw_atomicity_violated(g: ExecutionGraph) -> bool:
+    """A successful RMW must be the co-successor of the write it reads from
+    (cat: ``empty rmw & (fre ; coe)``, with single-event RMWs)."""
+    for e in g.events:
+        if e.reads and e.writes and e.loc is not None:
+            ws = g.co_order.get(e.loc, ())
+            i = ws.index(e.eid)
+            if (ws[i - 1] if i > 0 else None) != e.rf:
+                return True
+    return False
+
+
 class SequentialConsistency:
     name = "sc"
     interleaving = True
 
     def violation(self, g: ExecutionGraph) -> str | None:
-        for e in g.events:
-            if e.reads and e.writes and e.loc is not None:
-                ws = g.co_order.get(e.loc, ())
-                i = ws.index(e.eid)
-                before = ws[i - 1] if i > 0 else None
-                if before != e.rf:
-                    return "atomic"
+        if rmw_atomicity_violated(g):
+            return "atomic"
         if not (g.po | g.rf | g.co | g.fr).acyclic():
             return "sc"
         return None
