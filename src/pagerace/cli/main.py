@@ -1,4 +1,4 @@
-"""``pagerace``: check scenarios, list the catalogue, replay counterexamples.
+"""``pagerace``: check scenarios, list the catalogue, replay counterexamples, run litmus tests.
 
 Exit codes: 0 verified (or as expected), 1 a finding, 2 bad input or usage, 3 a bound
 or an interrupt stopped the search before it covered everything, with no finding.
@@ -16,8 +16,11 @@ from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.explorer import STRATEGIES, Options, explore
 from pagerace.explore.replay import decode_schedule, replay
 from pagerace.explore.result import Counterexample, Result, Stats
+from pagerace.litmus import MODELS as LITMUS_MODELS
+from pagerace.litmus import LitmusResult, run_paths
 from pagerace.models.base import model_by_name
 from pagerace.report.jsonout import counterexample_json, result_json
+from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
 from pagerace.report.trace import render_counterexample
 from pagerace.scenarios.catalogue import MODELS, Scenario, catalogue, scenario
 
@@ -56,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="replay a token printed with a counterexample")
     rp.add_argument("token")
     rp.add_argument("--json", action="store_true")
+    lt = sub.add_parser(
+        "litmus",
+        help="run C litmus tests: herd7-style verdicts and a summary",
+        description="Run C litmus tests (files, or directories searched for *.litmus). "
+        "Exit codes: 0 every verdict matches its Result: header (or there is none), "
+        "1 a verdict differs, 2 an input error (the other files still run), "
+        "3 a test timed out.",
+    )
+    lt.add_argument("paths", nargs="+", metavar="PATH")
+    lt.add_argument("--model", default="sc", help="memory model (sc; tso, lkmm, cat:DIR to come)")
+    lt.add_argument("--timeout", type=float, metavar="S", help="seconds per test")
+    lt.add_argument("--json", action="store_true")
     return p
 
 
@@ -66,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scenarios(args.json)
         if args.command == "replay":
             return _replay(args.token, args.json)
+        if args.command == "litmus":
+            return _litmus(args)
         if args.replay:
             return _replay(args.replay, args.json)
         return _check(args)
@@ -246,6 +263,56 @@ def _replay(token: str, as_json: bool) -> int:
     else:
         print("\n\n".join(render_counterexample(c) for c in cxs))
     return 1
+
+
+_LATER_MODELS = (
+    "x86-TSO (tso), the Linux-kernel memory model (lkmm) and herd cat files (cat:DIR) "
+    "are not available yet: pagerace litmus runs under sequential consistency only "
+    "(--model sc, the default). Under sc the verdicts are SC's, while the Result: "
+    "headers of the kernel's tests state LKMM verdicts, so expect differences."
+)
+
+
+def _litmus(args: argparse.Namespace) -> int:
+    model = args.model
+    if model in ("tso", "lkmm") or model.startswith("cat:"):
+        print(
+            f"pagerace: error: --model {model} is not available yet. {_LATER_MODELS}",
+            file=sys.stderr,
+        )
+        return 2
+    if model not in LITMUS_MODELS:
+        raise UsageError("--model", model, " | ".join(LITMUS_MODELS))
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("--timeout", args.timeout, "a positive number of seconds")
+    results = []
+    for r in run_paths(args.paths, model, args.timeout):
+        results.append(r)
+        if r.status == "error":
+            print(r.error, file=sys.stderr, flush=True)
+        elif not args.json:
+            print(herd_text(r) + "\n", flush=True)
+        if r.status == "interrupted":
+            break
+    if args.json:
+        print(json.dumps(litmus_json(results, model), indent=2))
+    else:
+        from rich.console import Console
+
+        console = Console(width=None if sys.stdout.isatty() else 160)
+        console.print(summary_table(results, model))
+        print("\n".join(summary_lines(results, model)))
+    return _litmus_exit(results)
+
+
+def _litmus_exit(results: list[LitmusResult]) -> int:
+    if any(r.status == "error" for r in results):
+        return 2
+    if any(r.agrees is False for r in results):
+        return 1
+    if any(r.status != "done" for r in results):
+        return 3
+    return 0
 
 
 class _Progress:

@@ -33,8 +33,8 @@ class _NoWrite:
 NO_WRITE: Any = _NoWrite()
 
 # The LKMM tags (linux-kernel.bell): accesses and fences.
-LOAD_ANNOTS = frozenset({"plain", "once", "acquire"})
-STORE_ANNOTS = frozenset({"plain", "once", "release"})
+LOAD_ANNOTS = frozenset({"plain", "once", "acquire", "srcu-lock"})
+STORE_ANNOTS = frozenset({"plain", "once", "release", "srcu-unlock"})
 RMW_ANNOTS = frozenset({"noreturn", "relaxed", "acquire", "release", "mb"})
 FENCE_ANNOTS = frozenset(
     {
@@ -43,10 +43,14 @@ FENCE_ANNOTS = frozenset(
         "wmb",
         "before-atomic",
         "after-atomic",
+        "after-spinlock",
+        "after-unlock-lock",
+        "after-srcu-read-unlock",
         "barrier",
         "rcu-lock",
         "rcu-unlock",
         "sync-rcu",
+        "sync-srcu",
     }
 )
 

@@ -67,8 +67,11 @@ class Execution:
             ThreadState(tid, name, ModelThread(fn, capture))
             for tid, (name, fn) in enumerate(self.world.threads)
         ]
+        rcu = tuple(self.world.location(f"rcu_gp_state[{t.name}]", 0) for t in self.threads)
+        self.last_write += [None] * len(rcu)
         for t in self.threads:
             t.g.on_local = self._local_hook(t)
+            t.g.rcu, t.g.rcu_all = rcu[t.tid], rcu
             self._advance(t, None)
 
     # -- scheduling interface --------------------------------------------------------

@@ -111,6 +111,11 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         # Thread-local ops (fences under SC, irq state) are recorded by the engine
         # without a switch: they are not scheduling points.
         self.on_local: Callable[[Op], None] | None = None
+        # RCU grace-period state (pagerace.kernel.rcu): this thread's word, every
+        # thread's word, and the read-side nesting depth.
+        self.rcu: Location | None = None
+        self.rcu_all: tuple[Location, ...] = ()
+        self.rcu_depth = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,31 +7,93 @@ SRCU: ``srcu_read_lock`` is a load tagged ``srcu-lock`` of the srcu_struct,
 ``srcu_read_unlock`` a store tagged ``srcu-unlock`` of the index it returned, and
 ``synchronize_srcu`` a fence tagged ``sync-srcu`` (its ``detail`` names the srcu_struct).
 
-Limitations: the grace-period guarantee (a read-side critical section cannot span a
-grace period) belongs to the memory model (linux-kernel.cat's ``rcu-order`` and
-``rcu-fence``).  Under SC these events are recorded but order nothing beyond SC, so
-``synchronize_rcu`` does not wait for readers there.
+The grace-period guarantee (a read-side critical section cannot span a grace period)
+is also enforced operationally, so that it holds under SC too: each thread has a
+ghost word ``rcu_gp_state[CPU]`` = 2 x (critical sections completed) + (inside one);
+the outermost ``rcu_read_lock``/``rcu_read_unlock`` update it with an atomic step, and
+``synchronize_rcu`` reads every other thread's word and, for a thread inside a
+critical section, waits until that section has ended.  Critical sections that begin
+after the check need not be waited for, as in the kernel.
+
+Limitations: SRCU grace periods are recorded (tagged events) but not waited for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pagerace.core.ops import Op, OpKind
+import greenlet
+
+from pagerace.core.errors import ModelError
+from pagerace.core.ops import NO_WRITE, Op, OpKind
 from pagerace.explore.runtime import submit
-from pagerace.kernel._access import fence, load, location, store
+from pagerace.kernel._access import fence, load, location, rmw, store
+
+
+def _thread() -> Any:
+    thread = greenlet.getcurrent()
+    if getattr(thread, "rcu", None) is None:
+        raise ModelError("RCU primitives must be called from a model thread")
+    return thread
 
 
 def rcu_read_lock() -> None:
     fence("rcu_read_lock", "rcu-lock")
+    thread = _thread()
+    thread.rcu_depth += 1
+    if thread.rcu_depth == 1:
+        rmw(
+            "rcu_read_lock",
+            thread.rcu,
+            lambda v: (v | 1, None),
+            "ghost",
+            detail="grace-period state: reader inside",
+        )
 
 
 def rcu_read_unlock() -> None:
+    thread = _thread()
+    if thread.rcu_depth == 0:
+        raise ModelError("rcu_read_unlock() without a matching rcu_read_lock()")
+    thread.rcu_depth -= 1
+    if thread.rcu_depth == 0:
+        rmw(
+            "rcu_read_unlock",
+            thread.rcu,
+            lambda v: (v + 1, None),
+            "ghost",
+            detail="grace-period state: reader done",
+        )
     fence("rcu_read_unlock", "rcu-unlock")
 
 
 def synchronize_rcu() -> None:
+    """Wait for every read-side critical section in progress to end (grace period)."""
     fence("synchronize_rcu", "sync-rcu")
+    thread = _thread()
+    for word in thread.rcu_all:
+        if word is thread.rcu:
+            continue
+        state = int(load("synchronize_rcu", word, "ghost", "grace period: reader?"))
+        if state & 1:
+            rmw(
+                "synchronize_rcu",
+                word,
+                _no_write,
+                "ghost",
+                cond=_ended_after(state),
+                detail="grace period: wait for reader",
+            )
+
+
+def _no_write(v: Any) -> tuple[Any, Any]:
+    return NO_WRITE, None
+
+
+def _ended_after(state: int) -> Callable[[Any], bool]:
+    """True once the critical section seen in ``state`` has completed."""
+    return lambda v: bool(v > state)
 
 
 def rcu_dereference(p: Any) -> Any:

@@ -1,0 +1,442 @@
+"""Parsing C litmus files (herd7's C format, as the kernel's litmus tests use it).
+
+The grammar is a lark LALR(1) grammar; the transformer builds :mod:`.syntax` nodes.
+Every error is an :class:`~pagerace.core.errors.InputError` at ``file:line:col``.
+
+Comments: ``(* ... *)`` anywhere (the doc block and notes such as
+``(* Bad outcome. *)``), and C's ``//`` and ``/* */``.  A ``(*`` directly followed by a
+name or ``(`` is C (``(*p)``), not a comment.
+
+Limitations: no loops, ``switch``, ``return``, structs or arrays (each is reported by
+name); casts only to the basic types of :data:`TYPES`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from pagerace.core.errors import InputError
+from pagerace.litmus import syntax as s
+
+TYPES = (
+    *("int", "long", "short", "char", "unsigned", "signed", "void", "bool", "_Bool"),
+    *("const", "volatile", "atomic_t", "atomic_long_t", "spinlock_t", "intptr_t"),
+    *("uintptr_t", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "size_t"),
+)
+UNSUPPORTED = (
+    *("while", "for", "do", "switch", "case", "goto", "return", "break", "continue"),
+    *("struct", "union", "sizeof"),
+)
+
+GRAMMAR = r"""
+start: "C" TEST_NAME init_block? proc+ locations? filter? condition?
+
+init_block: "{" init_stmt* init_item? "}"
+?init_stmt: init_item ";" | ";" -> empty
+init_item: TYPE* STAR* target ("=" init_value)?
+?init_value: value | "ATOMIC_INIT" "(" SIGNED_INT ")" -> number
+
+proc: NAME "(" [param ("," param)*] ")" block
+param: TYPE+ STAR* NAME
+
+block: "{" stmt* "}"
+?stmt: block
+    | TYPE+ declarator ("," declarator)* ";" -> decl
+    | expr ";" -> expr_stmt
+    | expr "=" expr ";" -> assign
+    | IF "(" expr ")" stmt ["else" stmt] -> if_stmt
+    | ";" -> empty
+    | UNSUPPORTED
+declarator: STAR* NAME ["=" expr]
+
+?expr: unary | unary (BINOP unary)+ -> binary
+?unary: postfix
+    | (STAR | AMP | BANG | MINUS | TILDE) unary -> unary
+    | "(" TYPE+ STAR* ")" unary -> cast
+?postfix: NAME "(" [expr ("," expr)*] ")" -> call
+    | NAME -> var
+    | INT -> num
+    | "(" expr ")"
+
+locations: "locations" "[" [target (";" target)* ";"?] "]"
+filter: "filter" prop
+condition: "exists" prop -> exists
+    | "~" "exists" prop -> not_exists
+    | "forall" prop -> forall
+
+?prop: pconj | prop "\\/" pconj -> p_or
+?pconj: pnot | pconj "/\\" pnot -> p_and
+?pnot: "~" pnot -> p_not | "not" pnot -> p_not | patom
+?patom: "(" prop ")"
+    | TRUE -> p_const
+    | FALSE -> p_const
+    | target ("=" | "==") value -> p_eq
+    | target ("!=" | "<>") value -> p_ne
+target: NAME | "[" NAME "]" | PROC_REG
+?value: SIGNED_INT -> number | NAME -> address | "&" NAME -> address
+
+TEST_NAME: /[^\s]+/
+TYPE.2: /\b(TYPES)\b/
+UNSUPPORTED.2: /\b(UNSUPPORTED)\b/
+IF: "if"
+STAR: "*"
+AMP: "&"
+BANG: "!"
+MINUS: "-"
+TILDE: "~"
+TRUE: "true"
+FALSE: "false"
+PROC_REG.2: /[0-9]+:[A-Za-z_][A-Za-z0-9_]*/
+BINOP: /\|\||&&|==|!=|<=|>=|<<|>>|[|^&<>+\-*\/%]/
+NAME: /[A-Za-z_][A-Za-z0-9_]*/
+INT: /0[xX][0-9a-fA-F]+|[0-9]+/
+SIGNED_INT: /-?(0[xX][0-9a-fA-F]+|[0-9]+)/
+HERD_COMMENT: /\(\*(?![A-Za-z_(])[\s\S]*?\*\)/
+C_COMMENT: /\/\*[\s\S]*?\*\//
+LINE_COMMENT: /\/\/[^\n]*/
+%import common.WS
+%ignore WS
+%ignore HERD_COMMENT
+%ignore C_COMMENT
+%ignore LINE_COMMENT
+""".replace("TYPES", "|".join(TYPES)).replace("UNSUPPORTED)", "|".join(UNSUPPORTED) + ")")
+
+# Names for the terminals an error message lists as expected.
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "INT": "a number",
+    "SIGNED_INT": "a number",
+    "TYPE": "a type",
+    "PROC_REG": "a register (0:r0)",
+    "TEST_NAME": "the test name",
+    "$END": "end of file",
+}
+_RESULT = re.compile(r"^[ \t]*(?:\(\*|\*)?[ \t]*Result:[ \t]*([A-Za-z]+(?:[ \t]+DATARACE)?)", re.M)
+
+
+class _Unsupported(Exception):
+    def __init__(self, token: Token) -> None:
+        super().__init__(token.value)
+        self.token = token
+
+
+def _reject(token: Token) -> Token:
+    raise _Unsupported(token)
+
+
+@cache
+def lark_parser() -> Lark:
+    """The LALR parser (built once per process, in about 0.1 s)."""
+    return Lark(
+        GRAMMAR,
+        parser="lalr",
+        maybe_placeholders=True,
+        lexer_callbacks={"UNSUPPORTED": _reject},
+    )
+
+
+def parse_file(path: str | Path) -> s.LitmusTest:
+    """Read and parse one ``.litmus`` file."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(name, 1, 1, f"not a UTF-8 text file ({e.reason})") from None
+    except OSError as e:
+        raise InputError(name, 1, 1, f"cannot read the file: {e.strerror}") from None
+    return parse_text(text, name)
+
+
+def parse_text(text: str, file: str = "<litmus>") -> s.LitmusTest:
+    """Parse the text of one C litmus test; ``file`` names it in error messages."""
+    try:
+        tree = lark_parser().parse(text)
+    except _Unsupported as e:
+        t = e.token
+        raise InputError(
+            file,
+            t.line or 1,
+            t.column or 1,
+            f"unsupported C: `{t.value}`",
+            "litmus bodies may use declarations, assignments, if/else and kernel macros",
+        ) from None
+    except UnexpectedInput as e:
+        raise _syntax_error(e, text, file) from None
+    try:
+        test: s.LitmusTest = _Build(file, _expected(text)).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, InputError):
+            raise e.orig_exc from None
+        raise
+    return test
+
+
+def _expected(text: str) -> str | None:
+    m = _RESULT.search(text)
+    return " ".join(m.group(1).split()) if m else None
+
+
+def _syntax_error(e: UnexpectedInput, text: str, file: str) -> InputError:
+    line, col = max(e.line, 1), max(e.column, 1)
+    if isinstance(e, UnexpectedCharacters):
+        return InputError(file, line, col, f"unexpected character {e.char!r}")
+    if not isinstance(e, UnexpectedToken):
+        return InputError(file, *_end_of(text), "unexpected end of file")
+    tok = e.token
+    if tok.type == "TEST_NAME" and e.token_history:  # what no other terminal takes
+        return InputError(file, line, col, f"unexpected character {tok[0]!r}")
+    expected = _accepts(e)
+    if expected & {"C", "TEST_NAME"}:
+        return InputError(
+            file, line, col, f"unexpected `{tok}`", "a C litmus test starts with `C NAME`"
+        )
+    prev = e.token_history[-1] if e.token_history else None
+    if (
+        "SEMICOLON" in expected
+        and prev is not None
+        and (tok.type == "$END" or prev.end_line != tok.line)
+    ):
+        # The usual slip: a statement's `;` left out at the end of a line.
+        return InputError(
+            file, prev.end_line or 1, prev.end_column or 1, f"missing `;` after `{prev}`"
+        )
+    if tok.type == "$END" and "RBRACE" in expected:
+        return InputError(file, *_end_of(text), "unexpected end of file: a `}` is missing")
+    if tok.type == "$END":
+        return InputError(
+            file, *_end_of(text), f"unexpected end of file; expected {_describe(expected)}"
+        )
+    return InputError(file, line, col, f"unexpected `{tok}`; expected {_describe(expected)}")
+
+
+def _accepts(e: UnexpectedToken) -> set[str]:
+    """The terminals the parser could take here (lark's ``expected`` over-approximates)."""
+    try:
+        accepted: set[str] = e.interactive_parser.accepts()  # type: ignore[no-untyped-call]
+    except UnexpectedInput:  # accepts() feeds each terminal to a copy of the parser
+        return set(e.expected)
+    return accepted or set(e.expected)
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    lines = text.rstrip().split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _describe(expected: set[str]) -> str:
+    names = []
+    for t in sorted(expected):
+        if t in _TERMINAL_NAMES:
+            names.append(_TERMINAL_NAMES[t])
+            continue
+        pattern = lark_parser().get_terminal(t).pattern
+        names.append(f"`{pattern.value}`" if pattern.type == "str" else t.lower())
+    names = sorted(set(names))
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"one of {shown}" if len(names) > 1 else shown
+
+
+def _tpos(tok: Token) -> s.Pos:
+    return s.Pos(tok.line or 1, tok.column or 1)
+
+
+def _type(tokens: list[Any]) -> str:
+    return " ".join(str(t) for t in tokens if isinstance(t, Token))
+
+
+# C's binary operators by precedence, loosest first (C11 6.5.5-6.5.14).
+_PRECEDENCE = {
+    op: level
+    for level, ops in enumerate(
+        ("||", "&&", "|", "^", "&", "== !=", "< <= > >=", "<< >>", "+ -", "* / %")
+    )
+    for op in ops.split()
+}
+
+
+class _Build(Transformer[Token, Any]):
+    """Parse tree -> :mod:`.syntax` nodes.  Positions come from tokens (lark's
+    ``propagate_positions`` would double the parsing time)."""
+
+    def __init__(self, file: str, expected: str | None) -> None:
+        super().__init__()
+        self.file, self.expected = file, expected
+
+    def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
+        raise AssertionError(f"[pagerace internal bug] no rule for {data}")
+
+    def error(self, pos: s.Pos, message: str, hint: str = "") -> InputError:
+        return InputError(self.file, pos.line, pos.col, message, hint)
+
+    # -- test, init block --------------------------------------------------------------
+    def start(self, ch: list[Any]) -> s.LitmusTest:
+        name, rest = ch[0], ch[1:]
+        init: tuple[s.InitItem, ...] = ()
+        if rest and isinstance(rest[0], tuple):
+            init, rest = rest[0], rest[1:]
+        procs = tuple(p for p in rest if isinstance(p, s.Proc))
+        for i, p in enumerate(procs):
+            if p.index != i:
+                raise self.error(p.pos, f"thread P{p.index} where P{i} was expected")
+        locs = next((r for r in rest if isinstance(r, list)), [])
+        filt = next((r.prop for r in rest if isinstance(r, _Filter)), None)
+        cond = next((r for r in rest if isinstance(r, s.Condition)), None)
+        if cond is None:  # herd7's default
+            cond = s.Condition("forall", s.Const(True, _tpos(name)), _tpos(name))
+        return s.LitmusTest(
+            str(name), self.file, init, procs, tuple(locs), filt, cond, expected=self.expected
+        )
+
+    def init_block(self, ch: list[Any]) -> tuple[s.InitItem, ...]:
+        return tuple(c for c in ch if isinstance(c, s.InitItem))
+
+    def empty(self, ch: list[Any]) -> None:
+        return None
+
+    def init_item(self, ch: list[Any]) -> s.InitItem:
+        target = next(c for c in ch if isinstance(c, s.Shared | s.Reg))
+        value = ch[-1] if isinstance(ch[-1], int | s.Address) else None
+        pos = _tpos(ch[0]) if isinstance(ch[0], Token) else target.pos
+        return s.InitItem(target, value, _type(ch), pos)
+
+    def target(self, ch: list[Any]) -> s.Target:
+        tok: Token = ch[0]
+        if tok.type == "PROC_REG":
+            proc, reg = str(tok).split(":")
+            return s.Reg(int(proc), reg, _tpos(tok))
+        return s.Shared(str(tok), _tpos(tok))
+
+    def number(self, ch: list[Any]) -> int:
+        return int(str(ch[0]), 0)
+
+    def address(self, ch: list[Any]) -> s.Address:
+        return s.Address(str(ch[0]), _tpos(ch[0]))
+
+    # -- threads -----------------------------------------------------------------------
+    def proc(self, ch: list[Any]) -> s.Proc:
+        tok: Token = ch[0]
+        m = re.fullmatch(r"P([0-9]+)", str(tok))
+        if m is None:
+            raise self.error(_tpos(tok), f"`{tok}` is not a thread name; expected P0, P1, ...")
+        params = tuple(c for c in ch[1:-1] if c is not None)
+        return s.Proc(int(m.group(1)), params, ch[-1], _tpos(tok))
+
+    def param(self, ch: list[Any]) -> s.Param:
+        name: Token = ch[-1]
+        return s.Param(str(name), _type(ch[:-1]), _tpos(name))
+
+    def block(self, ch: list[Any]) -> tuple[s.Stmt, ...]:
+        out: list[s.Stmt] = []
+        for c in ch:
+            if isinstance(c, tuple | list):
+                out.extend(c)
+            elif c is not None:
+                out.append(c)
+        return tuple(out)
+
+    def decl(self, ch: list[Any]) -> list[s.Decl]:
+        return [c for c in ch if isinstance(c, s.Decl)]
+
+    def declarator(self, ch: list[Any]) -> s.Decl:
+        name = next(c for c in ch if isinstance(c, Token) and c.type == "NAME")
+        return s.Decl(str(name), ch[-1], _tpos(name))
+
+    def expr_stmt(self, ch: list[Any]) -> s.ExprStmt:
+        return s.ExprStmt(ch[0], ch[0].pos)
+
+    def assign(self, ch: list[Any]) -> s.Assign:
+        return s.Assign(ch[0], ch[1], ch[0].pos)
+
+    def if_stmt(self, ch: list[Any]) -> s.If:
+        return s.If(ch[1], _body(ch[2]), _body(ch[3]), _tpos(ch[0]))
+
+    # -- expressions -------------------------------------------------------------------
+    def binary(self, ch: list[Any]) -> s.Expr:
+        """``a op b op c ...`` grouped by C precedence, left to right within a level
+        (the grammar leaves precedence here: one rule instead of ten parses faster)."""
+        operands: list[s.Expr] = [ch[0]]
+        pending: list[Token] = []
+
+        def reduce() -> None:
+            op, right = pending.pop(), operands.pop()
+            operands.append(s.Binary(str(op), operands.pop(), right, _tpos(op)))
+
+        for op, operand in zip(ch[1::2], ch[2::2], strict=True):
+            while pending and _PRECEDENCE[pending[-1]] >= _PRECEDENCE[op]:
+                reduce()
+            pending.append(op)
+            operands.append(operand)
+        while pending:
+            reduce()
+        return operands[0]
+
+    def unary(self, ch: list[Any]) -> s.Unary:
+        return s.Unary(str(ch[0]), ch[1], _tpos(ch[0]))
+
+    def cast(self, ch: list[Any]) -> s.Cast:
+        return s.Cast(_type(ch[:-1]), ch[-1], _tpos(ch[0]))
+
+    def call(self, ch: list[Any]) -> s.Call:
+        name: Token = ch[0]
+        return s.Call(str(name), tuple(c for c in ch[1:] if c is not None), _tpos(name))
+
+    def var(self, ch: list[Any]) -> s.Var:
+        return s.Var(str(ch[0]), _tpos(ch[0]))
+
+    def num(self, ch: list[Any]) -> s.Num:
+        return s.Num(int(str(ch[0]), 0), _tpos(ch[0]))
+
+    # -- locations, filter, condition --------------------------------------------------
+    def locations(self, ch: list[Any]) -> list[s.Target]:
+        return [c for c in ch if c is not None]
+
+    def filter(self, ch: list[Any]) -> _Filter:
+        return _Filter(ch[0])
+
+    def exists(self, ch: list[Any]) -> s.Condition:
+        return s.Condition("exists", ch[0], ch[0].pos)
+
+    def not_exists(self, ch: list[Any]) -> s.Condition:
+        return s.Condition("~exists", ch[0], ch[0].pos)
+
+    def forall(self, ch: list[Any]) -> s.Condition:
+        return s.Condition("forall", ch[0], ch[0].pos)
+
+    def p_or(self, ch: list[Any]) -> s.Or:
+        return s.Or(ch[0], ch[1], ch[0].pos)
+
+    def p_and(self, ch: list[Any]) -> s.And:
+        return s.And(ch[0], ch[1], ch[0].pos)
+
+    def p_not(self, ch: list[Any]) -> s.Not:
+        return s.Not(ch[0], ch[0].pos)
+
+    def p_const(self, ch: list[Any]) -> s.Const:
+        return s.Const(ch[0] == "true", _tpos(ch[0]))
+
+    def p_eq(self, ch: list[Any]) -> s.Atom:
+        return s.Atom(ch[0], ch[1], False, ch[0].pos)
+
+    def p_ne(self, ch: list[Any]) -> s.Atom:
+        return s.Atom(ch[0], ch[1], True, ch[0].pos)
+
+
+def _body(stmt: Any) -> tuple[s.Stmt, ...]:
+    if stmt is None:
+        return ()
+    if isinstance(stmt, tuple | list):
+        return tuple(stmt)
+    return (stmt,)
+
+
+class _Filter:
+    __slots__ = ("prop",)
+
+    def __init__(self, prop: s.Prop) -> None:
+        self.prop = prop

@@ -1,0 +1,166 @@
+"""``pagerace litmus``: herd7-style output, the summary, --json, exit codes, timeouts.
+
+Exit codes: 0 every verdict matches its ``Result:`` header (or has none), 1 one differs,
+2 an input error (the other files still run), 3 a test timed out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pagerace.cli.main import main
+from tests.unit.litmus.corpus import KERNEL, needs_corpus
+
+SB = """C SB{suffix}
+(*
+ * Result: {result}
+ *)
+{{}}
+P0(int *x, int *y) {{ int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }}
+P1(int *x, int *y) {{ int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }}
+exists (0:r0=0 /\\ 1:r0=0)
+"""
+
+
+def sb(result: str = "Never", suffix: str = "") -> str:
+    return SB.format(result=result, suffix=suffix)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(["litmus", *argv])
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_test_matching_its_header_prints_herd_lines_and_exits_0(capsys, tmp_path):
+    f = write(tmp_path / "SB.litmus", sb("Never"))
+    code, out, _ = run(capsys, str(f))
+    assert code == 0
+    for line in (
+        "Test SB Allowed",
+        "States 3",
+        "0:r0=0; 1:r0=1;",
+        "No",
+        "Witnesses",
+        "Positive: 0 Negative: 3",
+        "Condition exists (0:r0=0 /\\ 1:r0=0)",
+        "Observation SB Never 0 3",
+    ):
+        assert line in out.splitlines()
+    assert "Time SB " in out
+    assert "agrees" in out
+
+
+def test_a_verdict_that_differs_from_the_header_exits_1_and_says_the_header_is_lkmm(
+    capsys, tmp_path
+):
+    f = write(tmp_path / "SB.litmus", sb("Sometimes"))
+    code, out, _ = run(capsys, str(f))
+    assert code == 1
+    assert "Header SB Result: Sometimes (LKMM) vs sc Never: DIFFERS" in out
+    assert "The headers are LKMM verdicts; this run checked --model sc" in out
+
+
+def test_a_malformed_file_exits_2_with_file_line_col_and_the_others_still_run(capsys, tmp_path):
+    write(tmp_path / "a" / "SB.litmus", sb())
+    bad = write(tmp_path / "b" / "bad.litmus", "C bad\n{}\nP0(int *x)\n{\n\tint r0\n}\n")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert err.startswith(f"{bad}:5:8: missing `;` after `r0`")
+    assert "Observation SB Never 0 3" in out
+
+
+def test_an_unknown_macro_exits_2_naming_it(capsys, tmp_path):
+    f = write(tmp_path / "t.litmus", "C t\n{}\nP0(int *x) { smp_frob(); }\nexists (x=0)\n")
+    code, _, err = run(capsys, str(f))
+    assert code == 2
+    assert f"{f}:3:14: unsupported primitive `smp_frob`" in err
+
+
+def test_directories_are_searched_recursively_for_litmus_files(capsys, tmp_path):
+    write(tmp_path / "one" / "two" / "deep.litmus", sb(suffix="-deep"))
+    write(tmp_path / "top.litmus", sb(suffix="-top"))
+    write(tmp_path / "notes.txt", "not a test")
+    code, out, _ = run(capsys, str(tmp_path), "--json")
+    names = [t["name"] for t in json.loads(out)["tests"]]
+    assert (code, sorted(names)) == (0, ["SB-deep", "SB-top"])
+
+
+def test_json_has_the_verdict_counts_flags_and_time_of_every_test(capsys, tmp_path):
+    f = write(tmp_path / "SB.litmus", sb("Sometimes"))
+    code, out, _ = run(capsys, str(f), "--json")
+    doc = json.loads(out)
+    (t,) = doc["tests"]
+    assert code == 1
+    assert doc["model"] == "sc"
+    assert {
+        k: t[k] for k in ("name", "file", "observation", "positive", "negative", "flags", "model")
+    } == {
+        "name": "SB",
+        "file": str(f),
+        "observation": "Never",
+        "positive": 0,
+        "negative": 3,
+        "flags": [],
+        "model": "sc",
+    }
+    assert isinstance(t["elapsed_s"], float)
+    assert (t["expected"], t["expected_model"], t["agrees"]) == ("Sometimes", "lkmm", False)
+    assert doc["summary"]["differ"] == 1
+
+
+def test_a_test_over_its_timeout_is_reported_and_the_rest_still_run(capsys, tmp_path):
+    # 4 threads of 6 accesses to one location: tens of thousands of executions.
+    body = " ".join(f"WRITE_ONCE(*x, {i}); r{i} = READ_ONCE(*x);" for i in range(3))
+    procs = "\n".join(f"P{p}(int *x) {{ int r0; int r1; int r2; {body} }}" for p in range(4))
+    write(tmp_path / "a-big.litmus", f"C big\n{{}}\n{procs}\nexists (x=0)\n")
+    write(tmp_path / "b-SB.litmus", sb())
+    code, out, _ = run(capsys, str(tmp_path), "--timeout", "0.2", "--json")
+    big, small = json.loads(out)["tests"]
+    assert code == 3
+    assert (big["status"], big["observation"]) == ("timeout", None)
+    assert big["executions"] > 0
+    assert (small["status"], small["observation"]) == ("done", "Never")
+
+
+@pytest.mark.parametrize("model", ["tso", "lkmm", "cat:/some/dir"])
+def test_weak_models_are_not_available_yet(capsys, tmp_path, model):
+    f = write(tmp_path / "SB.litmus", sb())
+    code, out, err = run(capsys, str(f), "--model", model)
+    assert (code, out) == (2, "")
+    assert f"--model {model} is not available yet" in err
+    assert "--model sc" in err
+
+
+def test_an_unknown_model_is_a_usage_error(capsys, tmp_path):
+    code, _, err = run(capsys, str(write(tmp_path / "SB.litmus", sb())), "--model", "arm")
+    assert code == 2
+    assert "--model: got 'arm'" in err
+
+
+def test_a_missing_path_is_an_input_error(capsys, tmp_path):
+    code, _, err = run(capsys, str(tmp_path / "nope.litmus"))
+    assert code == 2
+    assert "nope.litmus:1:1: no such file or directory" in err
+
+
+@needs_corpus
+def test_the_kernel_corpus_under_sc_differs_from_its_lkmm_headers_and_exits_1(capsys):
+    code, out, _ = run(capsys, str(KERNEL))
+    assert code == 1
+    assert out.count("\nObservation ") + out.startswith("Observation ") == 47
+    assert "47 tests under --model sc: 47 Never, 0 Sometimes, 0 Always" in out
+    assert "Observation RM-broken Never 0 0" in out  # judged DEADLOCK, as its header says
+    assert "Observation RCU+sync+read Never" in out  # the grace period waits for P0
