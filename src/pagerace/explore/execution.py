@@ -141,11 +141,18 @@ class Execution:
             return
         for key, (loc, bit) in self.world.bit_locks.items():
             if self.world.mem[loc.lid] >> bit & 1 and self.world.lock_owner.get(key) is None:
+                culprit = self._bit_setter(loc.lid, bit)
+                blame = ""
+                if culprit is not None:
+                    e = self.events[culprit]
+                    blame = f"; {self.threads[e.tid].name}'s {e.name} wrote it back set (marked <<)"
                 self._record(
                     Finding(
                         "lock-leaked",
                         f"{key} is left set with no owner: every thread has finished "
-                        "and none holds it",
+                        f"and none holds it{blame}",
+                        e.tid if culprit is not None else None,
+                        culprit,
                         check=f"lock-leaked:{key}",
                     )
                 )
@@ -153,6 +160,18 @@ class Execution:
             msg = fn(self.world)
             if msg:
                 self._record(Finding("invariant", f"{name}: {msg}", check=name))
+
+    def _bit_setter(self, lid: int, bit: int) -> int | None:
+        """The last write that left ``bit`` set without being a lock acquisition (the
+        store that resurrected a released lock bit), if there is one."""
+        for e in reversed(self.events):
+            if e.lid == lid and e.writes:
+                sets = e.written_value >> bit & 1 and not (e.reads and e.read_value >> bit & 1)
+                if e.kind is not EventKind.LOCK and sets:
+                    return int(e.eid)
+                if e.kind is EventKind.LOCK or not e.written_value >> bit & 1:
+                    return None
+        return None
 
     # -- results ---------------------------------------------------------------------
     def graph(self) -> ExecutionGraph:
