@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Callable
 
-from pagerace import kernel as k
-from pagerace.explore import Program, World
+from pagerace.explore import Program
 from pagerace.explore.execution import Execution
-
-
-def abba(w: World) -> None:
-    a, b = w.location("A"), w.location("B")
-
-    def nested(first: object, second: object) -> Callable[[], None]:
-        def run() -> None:
-            k.spin_lock(first)
-            k.spin_lock(second)
-            k.spin_unlock(second)
-            k.spin_unlock(first)
-
-        return run
-
-    w.thread("P0")(nested(a, b))
-    w.thread("P1")(nested(b, a))
+from tests.unit.explore.test_counts import abba
 
 
 def run_to_end(ex: Execution, prefix: list[int]) -> Execution:
