@@ -119,14 +119,31 @@ def _scenarios(as_json: bool) -> int:
         )
         table.add_column("variant")
         for m in MODELS:
-            table.add_column(m)
+            table.add_column(m if _available(m) else f"{m} (not yet)")
         table.add_column("why")
         for v in s.variants:
             cells = [_expect_cell(s, v, m) for m in MODELS]
-            reasons = {s.expected[(v, m)].reason for m in MODELS if (v, m) in s.expected}
-            table.add_row(v, *cells, "; ".join(sorted(reasons)))
+            table.add_row(v, *cells, _reasons(s, v))
         console.print(table)
     return 0
+
+
+def _available(model: str) -> bool:
+    try:
+        model_by_name(model)
+    except UsageError:
+        return False
+    return True
+
+
+def _reasons(s: Scenario, variant: str) -> str:
+    """Each distinct reason once, prefixed by the models it explains."""
+    by_reason: dict[str, list[str]] = {}
+    for m in MODELS:
+        e = s.expected.get((variant, m))
+        if e is not None:
+            by_reason.setdefault(e.reason, []).append(m)
+    return "\n".join(f"{', '.join(ms)}: {reason}" for reason, ms in by_reason.items())
 
 
 def _expect_cell(s: Scenario, variant: str, model: str) -> str:
