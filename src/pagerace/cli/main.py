@@ -16,13 +16,15 @@ from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.explorer import STRATEGIES, Options, explore
 from pagerace.explore.replay import decode_schedule, replay
 from pagerace.explore.result import Counterexample, Result, Stats
+from pagerace.explore.runtime import Program
 from pagerace.litmus import MODELS as LITMUS_MODELS
 from pagerace.litmus import LitmusResult, run_paths
 from pagerace.models.base import model_by_name
 from pagerace.report.jsonout import counterexample_json, result_json
 from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
 from pagerace.report.trace import render_counterexample
-from pagerace.scenarios.catalogue import MODELS, Scenario, catalogue, scenario
+from pagerace.scenarios.catalogue import MODELS, Expectation, Scenario, catalogue, scenario
+from pagerace.scenarios.user import load_user_program
 
 EXIT = {"verified": 0, "finding": 1, "bounded": 3}
 EXIT_PIPE = 141
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenarios", help="list the scenario catalogue with expected verdicts")
     sc.add_argument("--json", action="store_true")
     ck = sub.add_parser("check", help="explore a scenario: a proof, or a counterexample")
-    ck.add_argument("scenario")
+    ck.add_argument("scenario", help="a catalogue scenario, or a .py file defining build(world)")
     ck.add_argument("--variant")
     ck.add_argument("--model", default="sc", help="memory model (sc; tso and lkmm to come)")
     ck.add_argument("--cpus", type=int)
@@ -182,14 +184,50 @@ def _scenario_json(s: Scenario) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    sc = scenario(args.scenario)
     if args.model not in MODELS:
         raise UsageError("--model", args.model, " | ".join(MODELS))
     model_by_name(args.model)
+    if args.scenario.endswith(".py"):
+        return _check_user_file(args)
+    sc = scenario(args.scenario)
     params = {"cpus": args.cpus, "order": args.order}
     program = sc.program(args.variant, params)
     resolved = sc.resolve(params)
     variant = sc.variant(args.variant).name
+    res = _explore(args, program, sc.replay_prefix(variant, args.model, resolved))
+    context = {
+        "scenario": sc.name,
+        "variant": variant,
+        "model": args.model,
+        "strategy": args.strategy,
+    }
+    head = f"{sc.name} --variant {variant} --model {args.model} " + " ".join(
+        f"--{k} {v}" for k, v in res.params.items() if k != "variant"
+    )
+    return _report(args, res, context, head, sc.expected.get((variant, args.model)))
+
+
+def _check_user_file(args: argparse.Namespace) -> int:
+    """A user's protocol: a Python file defining build(world)."""
+    for flag in ("variant", "cpus", "order"):
+        if getattr(args, flag) is not None:
+            raise UsageError(
+                f"--{flag}",
+                getattr(args, flag),
+                "no value: it applies to catalogue scenarios, not to a .py file",
+            )
+    program = load_user_program(args.scenario)
+    res = _explore(args, program, f"{args.scenario}:-:{args.model}:")
+    context = {
+        "scenario": args.scenario,
+        "variant": None,
+        "model": args.model,
+        "strategy": args.strategy,
+    }
+    return _report(args, res, context, f"{args.scenario} --model {args.model}", None)
+
+
+def _explore(args: argparse.Namespace, program: Program, replay_prefix: str) -> Result:
     progress = _Progress(enabled=not args.json and sys.stderr.isatty())
     opts = Options(
         strategy=args.strategy,
@@ -198,31 +236,31 @@ def _check(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         all_findings=args.all_findings,
         shrink=not args.no_shrink,
-        replay_prefix=sc.replay_prefix(variant, args.model, resolved),
+        replay_prefix=replay_prefix,
         on_progress=progress.update,
     )
     try:
-        res = explore(program, opts)
+        return explore(program, opts)
     finally:
         progress.stop()
-    context = {
-        "scenario": sc.name,
-        "variant": variant,
-        "model": args.model,
-        "strategy": args.strategy,
-    }
+
+
+def _report(
+    args: argparse.Namespace,
+    res: Result,
+    context: dict[str, Any],
+    head: str,
+    expected: Expectation | None,
+) -> int:
     if args.json:
         print(json.dumps(result_json(res, **context), indent=2))
     else:
-        print(_summary(sc, variant, args.model, res))
+        print(_summary(head, res, expected))
     return EXIT[res.verdict]
 
 
-def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
+def _summary(head: str, res: Result, exp: Expectation | None) -> str:
     st = res.stats
-    head = f"{sc.name} --variant {variant} --model {model} " + " ".join(
-        f"--{k} {v}" for k, v in res.params.items() if k != "variant"
-    )
     out = [head]
     for cx in res.counterexamples:
         out += ["", render_counterexample(cx)]
@@ -239,7 +277,6 @@ def _summary(sc: Scenario, variant: str, model: str, res: Result) -> str:
         out.append(f"\nFINDING ({kinds}) after {counts}")
     else:
         out.append(f"\nBOUNDED (not verified): {res.bound_reason}; {counts}")
-    exp = sc.expected.get((variant, model))
     if exp is not None and res.verdict == "bounded":
         out.append(
             f"catalogue: expected {exp.verdict}; a bounded run neither confirms nor contradicts it"
@@ -260,6 +297,9 @@ def _replay(token: str, as_json: bool) -> int:
             "SCENARIO:VARIANT:MODEL:PARAMS@SCHEDULE, as printed after `replay:`",
         )
     name, variant, model, ps = parts
+    model_by_name(model)
+    if name.endswith(".py"):
+        return _replay_program(load_user_program(name), sched, token, as_json)
     sc = scenario(name)
     params: dict[str, int | None] = {}
     for item in filter(None, ps.split(",")):
@@ -267,8 +307,10 @@ def _replay(token: str, as_json: bool) -> int:
         if not eq or not value.lstrip("-").isdigit():
             raise UsageError("replay token parameter", item, "NAME=INTEGER")
         params[key] = int(value)
-    model_by_name(model)
-    program = sc.program(variant, params)
+    return _replay_program(sc.program(variant, params), sched, token, as_json)
+
+
+def _replay_program(program: Program, sched: str, token: str, as_json: bool) -> int:
     ex = replay(program, decode_schedule(sched), capture=True)
     if not ex.findings:
         print("replayed: the run completes with no finding")
