@@ -1,7 +1,7 @@
 """Optimal dynamic partial-order reduction with wakeup trees.
 
 Implements Optimal-DPOR of Abdulla, Aronis, Jonsson and Sagonas, "Source Sets: A
-Foundation for Optimal Dynamic Partial Order Reduction", JACM 64(4), 2017 (Algorithm 3:
+Foundation for Optimal Dynamic Partial Order Reduction", JACM 64(4), 2017 (Optimal-DPOR:
 sleep sets + wakeup trees; races analysed at the end of each maximal execution).
 Under SC two executions are equivalent iff they build the same execution graph (same
 po, rf, co), so exploring one execution per Mazurkiewicz trace -- with reads on the same
@@ -77,7 +77,7 @@ def next_info(ex: Execution, tid: int) -> Info:
 
 
 def weak_initial(p: Info, v: Sequence[Info]) -> bool:
-    """Is ``p``'s thread a weak initial of ``v`` (JACM 2017, Def. 6.1)?  Either its
+    """Is ``p``'s thread a weak initial of ``v`` (JACM 2017, weak initials ``WI``)?  Either its
     first event in ``v`` depends on nothing before it in ``v``, or the thread does not
     occur in ``v`` and its next event ``p`` is independent of all of ``v``."""
     for idx, x in enumerate(v):
@@ -114,7 +114,7 @@ def _without_first(v: list[Info], tid: int) -> list[Info]:
 
 class RaceAnalyser:
     """Finds the races of each maximal run and inserts their reversals into the wakeup
-    trees of the nodes before them (JACM 2017, Alg. 3, lines 3-6).
+    trees of the nodes before them (JACM 2017, Optimal-DPOR).
 
     Vector clocks of the happens-before relation (po plus conflicting accesses, reads on
     one location independent) are kept across runs: a run replays the previous run's
