@@ -265,7 +265,7 @@ def _reverse(
     j: int,
     last: Info,
 ) -> int:
-    """Insert ``notdep(e_i).e_j`` at the node before ``e_i`` (JACM 2017, Alg. 3 l. 5-6);
+    """Insert ``notdep(e_i).e_j`` at the node before ``e_i`` (JACM 2017, race reversal);
     ``last`` describes ``e_j`` conservatively (an RMW may write once reordered)."""
     ti, pi = steps[i].event.tid, pos[i]
     v = [step_info(steps[k]) for k in range(i + 1, j) if vc[k][ti] <= pi]
