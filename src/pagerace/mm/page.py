@@ -45,6 +45,8 @@ PAGE_FLAGS_CHECK_AT_FREE = (
     | 1 << PG_tail
     | 1 << PG_compound_lock
 )
+# page-flags.h: every page-flag bit (__NR_PAGEFLAGS = 25 with THP, ref §1.3).
+PAGE_FLAGS_CHECK_AT_PREP = (1 << 25) - 1
 PAGE_BUDDY_MAPCOUNT_VALUE = -128  # mm.h:467
 
 

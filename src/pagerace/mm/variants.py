@@ -16,6 +16,7 @@ class Variant:
     refcount_first: bool = True  # prep_new_page: set_page_refcounted before prep_compound_page
     wmb_before_refcount: bool = False  # smp_wmb() between prep_compound_page and the count
     release_refcount: bool = False  # publish the count with atomic_set_release
+    split_count_late: bool = False  # split: the tail's _count seen after PG_tail's clear
 
 
 V3_13 = Variant(
@@ -41,6 +42,13 @@ PREP_FIX_RELEASE = Variant(
     release_refcount=True,
 )
 
+SPLIT_MB_REORDERED = Variant(
+    "split-mb-reordered",
+    "the reordering __split_huge_page_refcount's smp_mb forbids, made by hand: the "
+    "tail's pins reach its _count only after PG_tail is cleared",
+    split_count_late=True,
+)
+
 VARIANTS: dict[str, Variant] = {
-    v.name: v for v in (V3_13, PREP_FIX, PREP_FIX_NOWMB, PREP_FIX_RELEASE)
+    v.name: v for v in (V3_13, PREP_FIX, PREP_FIX_NOWMB, PREP_FIX_RELEASE, SPLIT_MB_REORDERED)
 }

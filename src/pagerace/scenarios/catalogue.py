@@ -90,8 +90,9 @@ class Scenario:
 
 def catalogue() -> dict[str, Scenario]:
     from pagerace.scenarios.prep_race import PREP_RACE
+    from pagerace.scenarios.split_put import SPLIT_VS_TAIL_PUT
 
-    return {s.name: s for s in (PREP_RACE,)}
+    return {s.name: s for s in (PREP_RACE, SPLIT_VS_TAIL_PUT)}
 
 
 def scenario(name: str) -> Scenario:
