@@ -67,11 +67,14 @@ class Execution:
             ThreadState(tid, name, ModelThread(fn, capture))
             for tid, (name, fn) in enumerate(self.world.threads)
         ]
+        # Ghost words, one per thread: RCU grace periods and IPIs wait on them.
         rcu = tuple(self.world.location(f"rcu_gp_state[{t.name}]", 0) for t in self.threads)
-        self.last_write += [None] * len(rcu)
+        irq = tuple(self.world.location(f"irq_state[{t.name}]", 0) for t in self.threads)
+        self.last_write += [None] * (len(rcu) + len(irq))
         for t in self.threads:
             t.g.on_local = self._local_hook(t)
             t.g.rcu, t.g.rcu_all = rcu[t.tid], rcu
+            t.g.irq_word, t.g.irq_all = irq[t.tid], irq
             self._advance(t, None)
 
     # -- scheduling interface --------------------------------------------------------

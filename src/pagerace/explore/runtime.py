@@ -116,6 +116,10 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         self.rcu: Location | None = None
         self.rcu_all: tuple[Location, ...] = ()
         self.rcu_depth = 0
+        # What an IPI sees of this CPU (pagerace.kernel.irq): its irq-state word, and
+        # every CPU's.
+        self.irq_word: Location | None = None
+        self.irq_all: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pagerace.core.errors import ModelError
-from pagerace.core.ops import Location, LockAction, Op, OpKind
+from pagerace.core.ops import NO_WRITE, Location, LockAction, Op, OpKind
 from pagerace.explore.runtime import submit
 from pagerace.explore.values import EMPTY, Val, unwrap
 
@@ -75,3 +75,18 @@ def fence(name: str, annot: str) -> None:
 
 def local(name: str, detail: str) -> None:
     submit(Op(OpKind.LOCAL, name, "", detail=detail))
+
+
+def wait_past(name: str, word: Any, seen: int, detail: str) -> None:
+    """Wait until a ghost state word (2 x sections completed + inside one) has moved
+    past ``seen``: the section observed then has ended.  An await that writes nothing:
+    RCU grace periods and IPI acknowledgements are built on it."""
+    rmw(name, word, _no_write, "ghost", cond=_past(seen), detail=detail)
+
+
+def _no_write(v: Any) -> tuple[Any, Any]:
+    return NO_WRITE, None
+
+
+def _past(seen: int) -> Callable[[Any], bool]:
+    return lambda v: bool(v > seen)

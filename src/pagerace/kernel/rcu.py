@@ -20,15 +20,14 @@ Limitations: SRCU grace periods are recorded (tagged events) but not waited for.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import greenlet
 
 from pagerace.core.errors import ModelError
-from pagerace.core.ops import NO_WRITE, Op, OpKind
+from pagerace.core.ops import Op, OpKind
 from pagerace.explore.runtime import submit
-from pagerace.kernel._access import fence, load, location, rmw, store
+from pagerace.kernel._access import fence, load, location, rmw, store, wait_past
 
 
 def _thread() -> Any:
@@ -77,23 +76,7 @@ def synchronize_rcu() -> None:
             continue
         state = int(load("synchronize_rcu", word, "ghost", "grace period: reader?"))
         if state & 1:
-            rmw(
-                "synchronize_rcu",
-                word,
-                _no_write,
-                "ghost",
-                cond=_ended_after(state),
-                detail="grace period: wait for reader",
-            )
-
-
-def _no_write(v: Any) -> tuple[Any, Any]:
-    return NO_WRITE, None
-
-
-def _ended_after(state: int) -> Callable[[Any], bool]:
-    """True once the critical section seen in ``state`` has completed."""
-    return lambda v: bool(v > state)
+            wait_past("synchronize_rcu", word, state, "grace period: wait for reader")
 
 
 def rcu_dereference(p: Any) -> Any:
