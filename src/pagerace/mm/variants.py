@@ -17,6 +17,7 @@ class Variant:
     wmb_before_refcount: bool = False  # smp_wmb() between prep_compound_page and the count
     release_refcount: bool = False  # publish the count with atomic_set_release
     split_count_late: bool = False  # split: the tail's _count seen after PG_tail's clear
+    split_skips_ipi: bool = False  # split: no TLB-flush IPI wait after marking the pmd
 
 
 V3_13 = Variant(
@@ -49,6 +50,14 @@ SPLIT_MB_REORDERED = Variant(
     split_count_late=True,
 )
 
+SPLIT_NO_IPI = Variant(
+    "split-no-ipi",
+    "the split marks the pmd splitting but does not wait for the TLB-flush IPI, so an "
+    "irq-off gup_fast can still be pinning tails while the split reads their pins",
+    split_skips_ipi=True,
+)
+
 VARIANTS: dict[str, Variant] = {
-    v.name: v for v in (V3_13, PREP_FIX, PREP_FIX_NOWMB, PREP_FIX_RELEASE, SPLIT_MB_REORDERED)
+    v.name: v
+    for v in (V3_13, PREP_FIX, PREP_FIX_NOWMB, PREP_FIX_RELEASE, SPLIT_MB_REORDERED, SPLIT_NO_IPI)
 }

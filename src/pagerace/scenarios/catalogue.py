@@ -89,10 +89,11 @@ class Scenario:
 
 
 def catalogue() -> dict[str, Scenario]:
+    from pagerace.scenarios.gup_split import GUP_VS_SPLIT
     from pagerace.scenarios.prep_race import PREP_RACE
     from pagerace.scenarios.split_put import SPLIT_VS_TAIL_PUT
 
-    return {s.name: s for s in (PREP_RACE, SPLIT_VS_TAIL_PUT)}
+    return {s.name: s for s in (PREP_RACE, SPLIT_VS_TAIL_PUT, GUP_VS_SPLIT)}
 
 
 def scenario(name: str) -> Scenario:

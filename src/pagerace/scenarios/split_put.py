@@ -68,7 +68,7 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
 
         @w.check_at_end("references balance")
         def balance(w: World) -> str | None:
-            return _balance(w, head, mem_map[1:])
+            return balance_after_split(w, head, mem_map[1:])
 
     return setup
 
@@ -80,7 +80,9 @@ def _putter(tail: Page) -> Callable[[], None]:
     return run
 
 
-def _balance(w: World, head: Page, tails: list[Page]) -> str | None:
+def balance_after_split(w: World, head: Page, tails: list[Page]) -> str | None:
+    """Every pin dropped once: the head keeps its mapping's reference and is no longer
+    a head; each tail keeps its pte's reference and the head's mapcount."""
     problems = []
     if w.peek(head._count) != 1:
         problems.append(f"H._count is {w.peek(head._count)}, expected 1 (its mapping)")

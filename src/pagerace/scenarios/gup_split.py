@@ -1,0 +1,107 @@
+"""``gup-vs-split``: irq-off ``gup_fast`` against the split's TLB-flush IPI (ref §6.1,
+§5.1, §9.2 b2).
+
+A THP of ``--order`` is mapped by one huge pmd.  CPU0, holding a pin on the head,
+splits it (``__split_huge_page``: mark the pmd splitting and flush the TLB, move the
+reference counts, map ptes) and drops its pin.  Each CPU i pins subpage i with
+``gup_fast`` and, if it got it, drops the pin with ``put_page`` (an O_DIRECT
+completion).  The IPI cannot be acknowledged while a ``gup_fast`` runs with interrupts
+off, so a pin taken on the huge pmd is in the tail's ``_mapcount`` before the split reads
+it; a ``gup_fast`` that comes later sees the splitting bit and bails out.
+
+Checks: no counter below its floor; at the end the head holds only its mapping's
+reference and is no longer a head, every tail has its pte's reference and the head's
+mapcount, and no lock bit is left set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pagerace.core.errors import UsageError
+from pagerace.explore.runtime import World
+from pagerace.mm.gup import PMD_HUGE, gup_fast, show_pmd, split_huge_page
+from pagerace.mm.page import Page, PG_head, PG_tail, make_mem_map
+from pagerace.mm.page_alloc import FREE_COMPOUND_PAGE
+from pagerace.mm.swap import put_page
+from pagerace.mm.variants import Variant
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.split_put import balance_after_split
+
+
+def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
+    cpus, order = params["cpus"], params["order"]
+    nr_pages = 1 << order
+    if cpus - 1 > nr_pages - 1:
+        raise UsageError(
+            "--cpus", cpus, f"at most {nr_pages} with --order {order}: one tail per gup_fast CPU"
+        )
+    names = ["H", *(f"H+{i}" for i in range(1, nr_pages))]
+
+    def setup(w: World) -> None:
+        mem_map = make_mem_map(w, nr_pages, names)
+        head = mem_map[0]
+        w.init(head.flags, 1 << PG_head)
+        w.init(head._mapcount, 0)  # mapped by one huge pmd
+        w.init(head._count, 1 + 1)  # the mapping, and the splitter's pin
+        w.init(head[1].lru_next, FREE_COMPOUND_PAGE)
+        w.init(head[1].lru_prev, order)
+        for t in mem_map[1:]:
+            w.init(t.flags, 1 << PG_tail)
+            w.init(t.first_page, head)
+        pmd = w.location("pmd", PMD_HUGE, fmt=show_pmd)
+        lru_lock = w.location("zone.lru_lock")
+
+        @w.thread("CPU0")
+        def splitter() -> None:
+            split_huge_page(head, nr_pages, pmd, lru_lock, variant)
+            put_page(head)
+
+        for n in range(1, cpus):
+            w.thread(f"CPU{n}")(_direct_io(pmd, head, n))
+
+        @w.check_at_end("references balance")
+        def balance(w: World) -> str | None:
+            return balance_after_split(w, head, mem_map[1:])
+
+    return setup
+
+
+def _direct_io(pmd: object, head: Page, index: int) -> Callable[[], None]:
+    def run() -> None:
+        for page in gup_fast(pmd, head, index, 1):
+            put_page(page)  # the I/O completes
+
+    return run
+
+
+_IPI = (
+    "§6.1: the TLB-flush IPI waits for every irq-off gup_fast, so each pin is in a "
+    "tail's _mapcount before the split moves it, or gup_fast sees the splitting pmd"
+)
+_NO_IPI = (
+    "without the IPI wait a gup_fast that read the pmd before the splitting bit "
+    "pins a tail after the split has moved its pins: a pin is counted in the "
+    "head, then dropped from the tail"
+)
+
+GUP_VS_SPLIT = Scenario(
+    name="gup-vs-split",
+    summary="irq-off gup_fast against the split's TLB-flush IPI (§6.1)",
+    params=(
+        Param("cpus", 2, 2, 8, "CPU0 splits; CPU1..n-1 each gup_fast one tail, then put it"),
+        Param("order", 1, 1, 4, "order of the THP (2^order pages)"),
+    ),
+    variants=("v3.13", "split-no-ipi"),
+    expected={
+        ("v3.13", "sc"): Expectation("verified", _IPI),
+        ("v3.13", "tso"): Expectation("verified", _IPI),
+        ("split-no-ipi", "sc"): Expectation(
+            "finding", _NO_IPI, ("refcount-underflow", "invariant", "bad-page")
+        ),
+        ("split-no-ipi", "tso"): Expectation(
+            "finding", _NO_IPI, ("refcount-underflow", "invariant", "bad-page")
+        ),
+    },
+    builder=build,
+)
