@@ -39,7 +39,7 @@ def test_dpor_explores_exactly_the_graphs_brute_force_finds_each_once(threads):
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(large_programs)
 def test_dpor_matches_brute_force_on_larger_programs(threads):
     _check_against_brute_force(threads)
