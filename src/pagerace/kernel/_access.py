@@ -77,11 +77,33 @@ def local(name: str, detail: str) -> None:
     submit(Op(OpKind.LOCAL, name, "", detail=detail))
 
 
-def wait_past(name: str, word: Any, seen: int, detail: str) -> None:
-    """Wait until a ghost state word (2 x sections completed + inside one) has moved
-    past ``seen``: the section observed then has ended.  An await that writes nothing:
-    RCU grace periods and IPI acknowledgements are built on it."""
-    rmw(name, word, _no_write, "ghost", cond=_past(seen), detail=detail)
+# Ghost section words: 2 x (sections completed) + (inside one).  RCU read-side critical
+# sections and irq-off sections use them; grace periods and IPIs wait on them.
+def section_enter(name: str, word: Any, detail: str) -> None:
+    rmw(name, word, _inside, "ghost", detail=detail)
+
+
+def section_exit(name: str, word: Any, detail: str) -> None:
+    rmw(name, word, _completed, "ghost", detail=detail)
+
+
+def wait_for_sections(name: str, own: Any, words: Any, detail: str) -> None:
+    """For every other word found inside a section, wait until that section has ended
+    (an await that writes nothing)."""
+    for word in words:
+        if word is own:
+            continue
+        seen = int(load(name, word, "ghost", f"{detail}?"))
+        if seen & 1:
+            rmw(name, word, _no_write, "ghost", cond=_past(seen), detail=f"{detail}: wait")
+
+
+def _inside(v: Any) -> tuple[Any, Any]:
+    return v | 1, None
+
+
+def _completed(v: Any) -> tuple[Any, Any]:
+    return v + 1, None
 
 
 def _no_write(v: Any) -> tuple[Any, Any]:

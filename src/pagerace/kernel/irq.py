@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import greenlet
 
-from pagerace.kernel._access import load, local, rmw, wait_past
+from pagerace.kernel._access import local, section_enter, section_exit, wait_for_sections
 
 
 def local_irq_save() -> bool:
@@ -24,13 +24,7 @@ def local_irq_save() -> bool:
     was_on = not getattr(thread, "irqs_off", False)
     local("local_irq_save", "irqs off")
     if was_on and getattr(thread, "irq_word", None) is not None:
-        rmw(
-            "local_irq_save",
-            thread.irq_word,
-            lambda v: (v | 1, None),
-            "ghost",
-            detail="irq state: off",
-        )
+        section_enter("local_irq_save", thread.irq_word, "irq state: off")
     thread.irqs_off = True
     return was_on
 
@@ -38,13 +32,7 @@ def local_irq_save() -> bool:
 def local_irq_restore(flags: bool) -> None:
     thread = greenlet.getcurrent()
     if flags and getattr(thread, "irqs_off", False) and getattr(thread, "irq_word", None):
-        rmw(
-            "local_irq_restore",
-            thread.irq_word,
-            lambda v: (v + 1, None),
-            "ghost",
-            detail="irq state: on",
-        )
+        section_exit("local_irq_restore", thread.irq_word, "irq state: on")
     local("local_irq_restore", "irqs on" if flags else "irqs stay off")
     thread.irqs_off = not flags
 
@@ -57,9 +45,6 @@ def flush_tlb_others() -> None:
     """Send the TLB-flush IPI to every other CPU and wait for the acknowledgements: a
     CPU with interrupts off acknowledges only once it turns them back on."""
     thread = greenlet.getcurrent()
-    for word in getattr(thread, "irq_all", ()):
-        if word is thread.irq_word:
-            continue
-        state = int(load("flush_tlb_others", word, "ghost", "IPI: irqs off?"))
-        if state & 1:
-            wait_past("flush_tlb_others", word, state, "IPI: wait for irqs on")
+    wait_for_sections(
+        "flush_tlb_others", thread.irq_word, getattr(thread, "irq_all", ()), "IPI: irqs off"
+    )

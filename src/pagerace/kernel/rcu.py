@@ -27,7 +27,15 @@ import greenlet
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import Op, OpKind
 from pagerace.explore.runtime import submit
-from pagerace.kernel._access import fence, load, location, rmw, store, wait_past
+from pagerace.kernel._access import (
+    fence,
+    load,
+    location,
+    section_enter,
+    section_exit,
+    store,
+    wait_for_sections,
+)
 
 
 def _thread() -> Any:
@@ -42,13 +50,7 @@ def rcu_read_lock() -> None:
     thread = _thread()
     thread.rcu_depth += 1
     if thread.rcu_depth == 1:
-        rmw(
-            "rcu_read_lock",
-            thread.rcu,
-            lambda v: (v | 1, None),
-            "ghost",
-            detail="grace-period state: reader inside",
-        )
+        section_enter("rcu_read_lock", thread.rcu, "grace-period state: reader inside")
 
 
 def rcu_read_unlock() -> None:
@@ -57,13 +59,7 @@ def rcu_read_unlock() -> None:
         raise ModelError("rcu_read_unlock() without a matching rcu_read_lock()")
     thread.rcu_depth -= 1
     if thread.rcu_depth == 0:
-        rmw(
-            "rcu_read_unlock",
-            thread.rcu,
-            lambda v: (v + 1, None),
-            "ghost",
-            detail="grace-period state: reader done",
-        )
+        section_exit("rcu_read_unlock", thread.rcu, "grace-period state: reader done")
     fence("rcu_read_unlock", "rcu-unlock")
 
 
@@ -71,12 +67,7 @@ def synchronize_rcu() -> None:
     """Wait for every read-side critical section in progress to end (grace period)."""
     fence("synchronize_rcu", "sync-rcu")
     thread = _thread()
-    for word in thread.rcu_all:
-        if word is thread.rcu:
-            continue
-        state = int(load("synchronize_rcu", word, "ghost", "grace period: reader?"))
-        if state & 1:
-            wait_past("synchronize_rcu", word, state, "grace period: wait for reader")
+    wait_for_sections("synchronize_rcu", thread.rcu, thread.rcu_all, "grace period: reader")
 
 
 def rcu_dereference(p: Any) -> Any:
