@@ -17,12 +17,14 @@ witnesses count the executions *not* satisfying p); ``forall p`` when all do.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from pagerace.core.errors import InputError, InternalError, UsageError
 from pagerace.explore import Finding, Options, World, explore
+from pagerace.explore.candidates import Candidate, CandidateStats, candidates
 from pagerace.litmus import syntax as s
 from pagerace.litmus.condition import (
     FinalValue,
@@ -39,8 +41,9 @@ from pagerace.litmus.condition import (
 from pagerace.litmus.parser import lark_parser, parse_file
 from pagerace.litmus.program import LitmusProgram, Run
 from pagerace.litmus.resolve import resolve
+from pagerace.models.base import MemoryModel, model_by_name
 
-MODELS = ("sc",)
+MODELS = ("sc", "tso", "lkmm", "cat:DIR")
 VERDICTS = ("Never", "Sometimes", "Always", "DEADLOCK")
 
 
@@ -122,9 +125,16 @@ def run_file(path: str | Path, model: str = "sc", timeout_s: float | None = None
     return replace(result, elapsed_s=_since(start))
 
 
-def run_test(test: s.LitmusTest, model: str = "sc", timeout_s: float | None = None) -> LitmusResult:
-    """Explore ``test`` under ``model`` and tally its outcomes."""
-    if model not in MODELS:
+def run_test(
+    test: s.LitmusTest,
+    model: str = "sc",
+    timeout_s: float | None = None,
+    engine: str | None = None,
+) -> LitmusResult:
+    """Explore ``test`` under ``model`` and tally its outcomes.  ``engine``: ``dpor``
+    (interleavings: SC only, the default for sc) or ``candidates`` (herd7's candidate
+    executions: every model, the default for the others)."""
+    if model not in MODELS[:-1] and not model.startswith("cat:"):
         raise UsageError("--model", model, " | ".join(MODELS))
     base = LitmusResult(
         test.name,
@@ -141,6 +151,8 @@ def run_test(test: s.LitmusTest, model: str = "sc", timeout_s: float | None = No
     except InputError as e:
         return replace(base, status="error", error=str(e))
     tally = _Tally(test, lp, timeout_s)
+    if (engine or ("dpor" if model == "sc" else "candidates")) == "candidates":
+        return _run_candidates(lp, model_by_name(model), tally, base)
     try:
         res = explore(lp.program(), Options(all_findings=True, shrink=False, on_execution=tally))
     except InputError as e:
@@ -151,6 +163,25 @@ def run_test(test: s.LitmusTest, model: str = "sc", timeout_s: float | None = No
         status = "interrupted" if "interrupted" in res.bound_reason else "bounded"
         return tally.result(base, status, res.bound_reason)
     return tally.result(base, "done")
+
+
+def _run_candidates(
+    lp: LitmusProgram, model: MemoryModel, tally: _Tally, base: LitmusResult
+) -> LitmusResult:
+    """Weak models: herd7's candidate executions, each consistent one an outcome."""
+    stats = CandidateStats()
+    flags: set[str] = set()
+    try:
+        for cand in candidates(lp.program(), model, stats):
+            flags.update(cand.flags)
+            tally.candidate(cand)
+    except InputError as e:
+        return tally.result(base, "error", str(e))
+    except _Timeout:
+        return tally.result(base, "timeout", f"exceeded --timeout {tally.timeout_s:g} s")
+    except KeyboardInterrupt:
+        return tally.result(base, "interrupted", "interrupted (Ctrl-C)")
+    return replace(tally.result(base, "done"), flags=tuple(sorted(flags)))
 
 
 def run_paths(
@@ -178,7 +209,7 @@ class _Tally:
     """The ``on_execution`` hook: one outcome per complete execution."""
 
     def __init__(self, test: s.LitmusTest, lp: LitmusProgram, timeout_s: float | None) -> None:
-        self.test, self.lp = test, lp
+        self.test, self.lp, self.timeout_s = test, lp, timeout_s
         self.deadline = None if timeout_s is None else time.perf_counter() + timeout_s
         self.shown = tuple(key(t) for t in observed(test))
         lids = {name: lid for lid, name in enumerate(lp.layout.shared)}
@@ -204,13 +235,33 @@ class _Tally:
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise _Timeout
 
+    def candidate(self, cand: Candidate) -> None:
+        """One consistent candidate execution (weak models): each thread's registers
+        are in the Run of the World its path ran in."""
+        self.executions += 1
+        regs: list[dict[str, Any] | None] = []
+        for path in cand.paths:
+            run = self.lp.runs[path.world]
+            if run.error is not None:
+                raise run.error
+            if path.finding is not None:
+                f = path.finding
+                raise InternalError(f"a litmus thread failed: {f.message}\n{f.traceback}")
+            regs.append(run.registers[path.tid])
+        self._tally(lambda lid: cand.final[lid], regs)
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise _Timeout
+
     def _outcome(self, world: World, run: Run) -> None:
+        self._tally(lambda lid: world.mem[lid], run.registers)
+
+    def _tally(self, mem: Callable[[int], Any], registers: Sequence[dict[str, Any] | None]) -> None:
         values: dict[str, FinalValue] = {}
         for k, proc, name, lid in self.needed:
             if proc is None:
-                values[k] = final_value(world.mem[lid])
+                values[k] = final_value(mem(lid))
             else:
-                regs = run.registers[proc]
+                regs = registers[proc]
                 assert regs is not None, "[pagerace internal bug] a thread left no registers"
                 values[k] = final_value(regs[name])
         if self.test.filter is not None and not holds(self.test.filter, values):

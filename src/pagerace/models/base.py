@@ -24,14 +24,26 @@ class MemoryModel(Protocol):
     def violation(self, g: ExecutionGraph) -> str | None: ...
 
 
-def model_by_name(name: str) -> MemoryModel:
-    from pagerace.models.sc import SequentialConsistency
+NAMES = ("sc", "tso", "lkmm", "cat:DIR")
 
-    models: dict[str, MemoryModel] = {"sc": SequentialConsistency()}
-    if name not in models:
-        raise UsageError(
-            "--model",
-            name,
-            f"one of {', '.join(sorted(models))} (x86-TSO and the LKMM are not available yet)",
-        )
-    return models[name]
+
+def model_by_name(name: str) -> MemoryModel:
+    """``sc``, ``tso``, ``lkmm`` (native), or ``cat:DIR`` (linux-kernel.cat read from DIR
+    and interpreted)."""
+    if name == "sc":
+        from pagerace.models.sc import SequentialConsistency
+
+        return SequentialConsistency()
+    if name == "tso":
+        from pagerace.models.tso import X86TSO
+
+        return X86TSO()
+    if name == "lkmm":
+        from pagerace.models.lkmm import LKMM
+
+        return LKMM()
+    if name.startswith("cat:") and len(name) > 4:
+        from pagerace.models.catmodel import CatMemoryModel
+
+        return CatMemoryModel.from_directory(name[4:])
+    raise UsageError("--model", name, " | ".join(NAMES))

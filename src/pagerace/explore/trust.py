@@ -1,0 +1,560 @@
+"""Weak-memory exploration of execution graphs: TruSt (Kokologiannakis, Marmanis,
+Gladstein, Vafeiadis, "Truly Stateless, Optimal Dynamic Partial Order Reduction",
+POPL 2022), parametric in the memory model.
+
+A graph grows one event at a time, always the next event of the lowest-numbered thread
+that can take a step (a deterministic function of the graph, as TruSt requires):
+
+- a read is added once per write it may read from (*forward revisits*), each graph
+  checked against the model;
+- a write is placed at every position of its location's coherence order, and it
+  *backward-revisits* each read of its location outside its ``porf`` prefix: the read
+  now reads from it, and the events added after the read that are not in the write's
+  prefix are deleted.  A revisit happens only when every deleted event (and the read)
+  was added *maximally* (it reads from / is the co-latest write among the events
+  before it or in the write's prefix; a write that revisited nothing): that condition
+  makes each graph reachable in exactly one way, so no execution is explored twice and
+  none is blocked.
+
+Threads are plain Python (greenlets) and are re-run from the start for every graph
+taken off the work list (stateless): a read returns the value of the write it reads
+from in the graph, so each thread's events are a function of the graph.  An await
+(spinning: ``spin_lock``, ``bit_spin_lock``) takes a step only when a write it may read
+from lets it proceed; a thread whose await cannot proceed in any consistent way waits,
+and when no thread can step, the waiting ones are deadlocked.
+
+Limitations: graphs are ``porf``-acyclic (TruSt's assumption), so load buffering
+through Python model code (a ``po | rf`` cycle) is not explored here; the candidate
+engine (``pagerace.explore.candidates``) covers it for loop-free programs such as litmus
+tests.  Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the
+memory model is what orders events here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import greenlet
+
+from pagerace.core.errors import InternalError
+from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
+from pagerace.explore.result import Finding
+from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
+from pagerace.explore.values import Val, raw
+from pagerace.graph.events import Event, EventKind
+from pagerace.graph.graph import ExecutionGraph
+from pagerace.models.base import MemoryModel
+
+REF = 1 << 20  # an event's reference: tid * REF + po index
+
+
+@dataclass(frozen=True, slots=True)
+class WEvent:
+    """An event of the graph under construction, with what re-running it needs."""
+
+    ref: int
+    stamp: int  # the order events were added (TruSt's <_G)
+    kind: EventKind
+    name: str
+    annot: str
+    lid: int | None
+    reads: bool
+    writes: bool
+    read_value: Any
+    written_value: Any
+    rf: int | None  # the write read from; None: the initial value
+    addr: frozenset[int] = frozenset()
+    data: frozenset[int] = frozenset()
+    ctrl: frozenset[int] = frozenset()
+    lock: Any = None  # LockAction
+    detail: str = ""
+    fn: Callable[[Any], tuple[Any, Any]] | None = None
+    cond: Callable[[Any], bool] | None = None
+    blocked: bool = False  # an await that read a value it cannot proceed on: it waits
+
+    @property
+    def tid(self) -> int:
+        return self.ref // REF
+
+    @property
+    def idx(self) -> int:
+        return self.ref % REF
+
+
+@dataclass(slots=True)
+class WGraph:
+    events: dict[int, WEvent] = field(default_factory=dict)
+    co: dict[int, list[int]] = field(default_factory=dict)  # lid -> write refs
+    lens: list[int] = field(default_factory=list)
+    stamp: int = 0
+
+    def copy(self) -> WGraph:
+        return WGraph(
+            dict(self.events), {k: list(v) for k, v in self.co.items()}, list(self.lens), self.stamp
+        )
+
+    def add(self, ev: WEvent) -> None:
+        self.events[ev.ref] = ev
+        self.lens[ev.tid] += 1
+        self.stamp = max(self.stamp, ev.stamp + 1)
+
+    def value(self, w: int | None, init: Any) -> Any:
+        return init if w is None else self.events[w].written_value
+
+    def porf_prefix_of_new(self, ev: WEvent) -> set[int]:
+        """``ev`` (not yet added) and every event before it in ``(po | rf)+``."""
+        seen: set[int] = {ev.ref}
+        stack = [ev.ref - 1] if ev.idx > 0 else []
+        if ev.reads and ev.rf is not None:
+            stack.append(ev.rf)
+        while stack:
+            r = stack.pop()
+            if r in seen:
+                continue
+            seen.add(r)
+            if r % REF > 0:
+                stack.append(r - 1)
+            src = self.events[r].rf
+            if src is not None:
+                stack.append(src)
+        return seen
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A complete execution: its graph, final memory, findings."""
+
+    graph: ExecutionGraph
+    world: World
+    findings: list[Finding]
+    waiting: list[int]
+    final: dict[int, Any]
+
+
+@dataclass(slots=True)
+class TrustStats:
+    executions: int = 0
+    inconsistent: int = 0  # graphs the model rejected (partial ones included)
+    revisits: int = 0
+    replays: int = 0
+    blocked: int = 0  # complete graphs with an await reading a stale value: not executions
+
+
+class _Live:
+    """A fresh build of the program with each thread re-run to the end of its events in
+    the graph; ``pending[t]`` is thread t's next op (None when it has finished)."""
+
+    def __init__(self, program: Program, g: WGraph) -> None:
+        self.world = World(program.params)
+        program.build(self.world)
+        self.inits = [loc.init for loc in self.world.locations]
+        n = len(self.world.threads)
+        if not g.lens:
+            g.lens = [0] * n
+        self.threads: list[ModelThread] = []
+        self.pending: list[Op | None] = [None] * n
+        self.done: list[Finding | bool | None] = [False] * n
+        for name, fn in self.world.threads:
+            th = ModelThread(fn, False)
+            ghost = Location(-1, f"ghost[{name}]")
+            th.rcu, th.rcu_all, th.irq_word, th.irq_all = ghost, (), ghost, ()
+            self.threads.append(th)
+        self.graph = g
+        for tid in range(n):
+            self._replay(tid)
+
+    def _replay(self, tid: int) -> None:
+        g, th = self.graph, self.threads[tid]
+        idx, value = 0, None
+        th.on_local = None
+        while True:
+            res = th.switch(value)
+            if isinstance(res, ThreadDone):
+                self.done[tid] = res.finding if res.finding is not None else True
+                self.pending[tid] = None
+                if idx != g.lens[tid]:
+                    raise InternalError("a thread ended before its events in the graph")
+                return
+            if not isinstance(res, Op):
+                raise InternalError(f"model thread switched to the engine with {res!r}")
+            if res.annot == "ghost":
+                value = 0 if res.kind is OpKind.LOAD else None
+                continue
+            if idx == g.lens[tid]:
+                self.pending[tid] = res
+                return
+            ev = g.events[tid * REF + idx]
+            if ev.lid != (None if res.loc is None else res.loc.lid) or ev.name != res.name:
+                raise InternalError(
+                    f"thread {tid} is not deterministic: event {idx} was {ev.name} and is "
+                    f"now {res.name}; model threads must depend only on the values they read"
+                )
+            idx += 1
+            if ev.blocked:
+                if idx != g.lens[tid]:
+                    raise InternalError("a waiting await is not its thread's last event")
+                self.pending[tid] = None
+                return
+            value = self._result(ev, res)
+
+    def _result(self, ev: WEvent, op: Op) -> Any:
+        if not ev.reads:
+            return None
+        value = self._in_world(ev.read_value)
+        if op.kind is OpKind.LOAD:
+            return Val(value, frozenset((ev.ref,)))
+        assert op.fn is not None
+        _, result = op.fn(value)
+        return Val(result, frozenset((ev.ref,)))
+
+    def _in_world(self, v: Any) -> Any:
+        return self.world.locations[v.lid] if isinstance(v, Location) and v.lid >= 0 else v
+
+    def event_for(self, tid: int, op: Op, rf: int | None, stamp: int) -> WEvent:
+        """The event thread ``tid``'s pending op makes when it reads from ``rf``."""
+        th = self.threads[tid]
+        ref = tid * REF + self.graph.lens[tid]
+        loc = op.loc
+        lock_kind = None
+        if op.lock is not None:
+            lock_kind = EventKind.LOCK if op.lock.action == "acquire" else EventKind.UNLOCK
+        common: dict[str, Any] = dict(
+            ref=ref, stamp=stamp, name=op.name, annot=op.annot,
+            lid=None if loc is None else loc.lid, addr=op.addr, ctrl=th.ctrl_deps,
+            lock=op.lock, detail=op.detail, fn=op.fn, cond=op.cond,
+        )  # fmt: skip
+        if loc is None:
+            kind = EventKind.FENCE if op.kind is OpKind.FENCE else EventKind.LOCAL
+            return WEvent(kind=kind, reads=False, writes=False, read_value=None,
+                          written_value=None, rf=None, **common)  # fmt: skip
+        if op.kind is OpKind.STORE:
+            data = op.data | (op.value.deps if isinstance(op.value, Val) else frozenset())
+            return WEvent(kind=lock_kind or EventKind.STORE, reads=False, writes=True,
+                          read_value=None, written_value=raw(op.value), rf=None,
+                          **{**common, "data": data})  # fmt: skip
+        old = self.graph.value(rf, self.inits[loc.lid])
+        ev = WEvent(kind=EventKind.LOAD, reads=True, writes=False, read_value=old,
+                    written_value=None, rf=rf, data=op.data, **common)  # fmt: skip
+        return outcome(ev, old)
+
+    def advance(self, tid: int, ev: WEvent) -> None:
+        """Add ``ev`` (thread ``tid``'s pending op) to the graph and run the thread on."""
+        self.graph.add(ev)
+        op = self.pending[tid]
+        assert op is not None
+        if ev.blocked:
+            self.pending[tid] = None  # it waits: no write revisited it yet
+            return
+        value = self._result(ev, op)
+        th = self.threads[tid]
+        while True:
+            res = th.switch(value)
+            if isinstance(res, ThreadDone):
+                self.done[tid] = res.finding if res.finding is not None else True
+                self.pending[tid] = None
+                return
+            if not isinstance(res, Op):
+                raise InternalError(f"model thread switched to the engine with {res!r}")
+            if res.annot == "ghost":
+                value = 0 if res.kind is OpKind.LOAD else None
+                continue
+            self.pending[tid] = res
+            return
+
+    def close(self) -> None:
+        for th in self.threads:
+            if not th.dead:
+                th.throw(greenlet.GreenletExit)
+
+
+def outcome(ev: WEvent, old: Any) -> WEvent:
+    """What ``ev`` (a read, an RMW or an await) does when it reads ``old``: an await
+    that cannot proceed waits (blocked); an RMW succeeds (reads and writes) or fails."""
+    lock_kind = None
+    if ev.lock is not None:
+        lock_kind = EventKind.LOCK if ev.lock.action == "acquire" else EventKind.UNLOCK
+    ev = replace(ev, read_value=old, blocked=False)
+    if ev.cond is not None and not ev.cond(old):
+        return _blocked(ev)
+    if ev.fn is None:
+        return replace(ev, kind=EventKind.LOAD, writes=False, written_value=None)
+    new, _ = ev.fn(old)
+    if new is NO_WRITE:
+        return replace(ev, kind=EventKind.RMW_FAIL, writes=False, written_value=None)
+    return replace(ev, kind=lock_kind or EventKind.RMW, writes=True, written_value=raw(new))
+
+
+def _blocked(ev: WEvent) -> WEvent:
+    kind = EventKind.LOAD if ev.fn is None else EventKind.RMW_FAIL
+    return replace(ev, kind=kind, writes=False, written_value=None, blocked=True)
+
+
+def to_graph(g: WGraph, world: World) -> ExecutionGraph:
+    """The model's view: events in the order they were added."""
+    locs = world.locations
+    events = [
+        Event(
+            e.ref, e.tid, e.idx, e.kind, e.name, e.annot,
+            None if e.lid is None else locs[e.lid].name, e.lid, e.reads, e.writes,
+            e.read_value, e.written_value, e.rf, e.addr, e.data, e.ctrl,
+            None if e.lock is None else e.lock.key, e.detail,
+        )
+        for e in sorted(g.events.values(), key=lambda e: e.stamp)
+    ]  # fmt: skip
+    co = {locs[lid].name: list(ws) for lid, ws in g.co.items() if ws}
+    return ExecutionGraph(events, co)
+
+
+class Trust:
+    """The exploration: ``run()`` calls ``on_outcome`` once per consistent complete
+    execution (its return value True stops the search)."""
+
+    def __init__(
+        self,
+        program: Program,
+        model: MemoryModel,
+        on_outcome: Callable[[Outcome], bool],
+        max_events: int = 5000,
+    ) -> None:
+        self.program, self.model, self.on_outcome = program, model, on_outcome
+        self.max_events = max_events
+        self.stats = TrustStats()
+        self.work: list[tuple[WGraph, WEvent | None]] = []
+        self.bounded = False
+
+    def run(self) -> bool:
+        """True when every execution was explored."""
+        self.work = [(WGraph(), None)]
+        while self.work:
+            g, forced = self.work.pop()
+            if self._visit(g, forced):
+                return False
+        return not self.bounded
+
+    # -- one graph off the work list, extended in place as far as it goes ------------
+    def _visit(self, g: WGraph, forced: WEvent | None) -> bool:
+        """Re-run the threads on ``g``, add ``forced`` (a read's alternative reads-from
+        choice) if given, then extend the graph step by step, pushing the alternatives
+        of every step onto the work list."""
+        self.stats.replays += 1
+        live = _Live(self.program, g)
+        try:
+            if forced is None and g.events and not self._consistent(live):
+                return False
+            if forced is not None and not self._take(live, forced, alternatives=False):
+                return False
+            while True:
+                if len(g.events) > self.max_events:
+                    self.bounded = True
+                    return False
+                step = self._next(live)
+                if step is None:
+                    return self._complete(live)
+                choices, conflicts = step
+                for c in conflicts:
+                    self._revisits(live, c)
+                for alt in choices[1:]:
+                    self.work.append((g.copy(), alt))
+                if not self._take(live, choices[0], alternatives=True):
+                    return False
+        finally:
+            live.close()
+
+    def _take(self, live: _Live, ev: WEvent, alternatives: bool) -> bool:
+        """Add ``ev``; a write first backward-revisits the reads it may revisit and, with
+        ``alternatives``, pushes its other coherence placements.  False when the model
+        rejects the graph."""
+        g = live.graph
+        if ev.writes:
+            self._revisits(live, ev)
+            placements = self._placements(g, ev)
+            if alternatives:
+                for p in placements[1:]:
+                    g2 = g.copy()
+                    g2.add(ev)
+                    _place(g2, ev.ref, ev.lid, p)
+                    self.work.append((g2, None))
+            live.advance(ev.tid, ev)
+            _place(g, ev.ref, ev.lid, placements[0])
+        else:
+            live.advance(ev.tid, ev)
+        return self._consistent(live)
+
+    def _next(self, live: _Live) -> tuple[list[WEvent], list[WEvent]] | None:
+        """The lowest thread with a pending op, the events its step may make (one per
+        write a read may read from), and the successful RMWs it could make only by
+        reading a write another RMW already read (atomicity forbids the graph, but it
+        revisits that RMW: GenMC's treatment of conflicting RMWs)."""
+        g = live.graph
+        for tid, op in enumerate(live.pending):
+            if op is None:
+                continue
+            stamp = g.stamp
+            if op.loc is None or op.kind is OpKind.STORE:
+                return [live.event_for(tid, op, None, stamp)], []
+            lid = op.loc.lid
+            sources: list[int | None] = [None, *g.co.get(lid, [])]
+            sources.reverse()  # the co-latest first: runs look like SC runs first
+            evs, conflicts = [], []
+            for i, w in enumerate(sources):
+                ev = live.event_for(tid, op, w, stamp)
+                if op.cond is not None and not op.cond(live._in_world(ev.read_value)):
+                    if i == 0:  # waits on the latest value, for a write to revisit it
+                        evs.append(_blocked(ev))
+                    continue
+                if ev.writes and _rmw_reads(g, w, lid):
+                    conflicts.append(ev)
+                    continue
+                evs.append(ev)
+            return evs, conflicts
+        return None
+
+    def _consistent(self, live: _Live) -> bool:
+        bad = self.model.violation(to_graph(live.graph, live.world))
+        if bad is not None:
+            self.stats.inconsistent += 1
+            return False
+        return True
+
+    def _placements(self, g: WGraph, ev: WEvent) -> list[int | None]:
+        """Where a new write may go in co: after these writes (None: first).  An RMW goes
+        right after the write it read; nothing may come between a write and the RMW
+        that read it."""
+        assert ev.lid is not None
+        if ev.reads:
+            return [ev.rf]
+        ws = g.co.get(ev.lid, [])
+        out: list[int | None] = []
+        for i, w in enumerate([None, *ws]):
+            nxt = ws[i] if i < len(ws) else None
+            if nxt is not None and g.events[nxt].reads and g.events[nxt].rf == w:
+                continue
+            out.append(w)
+        out.reverse()  # co-last first
+        return out
+
+    # -- backward revisits ------------------------------------------------------------
+    def _revisits(self, live: _Live, w: WEvent) -> None:
+        g = live.graph
+        prefix = g.porf_prefix_of_new(w)
+        for r in sorted(g.events.values(), key=lambda e: -e.stamp):
+            if not r.reads or r.lid != w.lid or r.ref in prefix:
+                continue
+            deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
+            if not self._maximal(g, r, deleted, prefix):
+                continue
+            g2 = _revisited(g, r, w, deleted)
+            r2 = g2.events[r.ref]
+            for p in self._placements(g2, w):
+                g3 = g2.copy()
+                _place(g3, w.ref, w.lid, p)
+                if r2.writes:
+                    _place(g3, r2.ref, r2.lid, w.ref)
+                self.stats.revisits += 1
+                self.work.append((g3, None))
+
+    def _maximal(self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int]) -> bool:
+        for ref in (*deleted, r.ref):
+            e = g.events[ref]
+            if e.kind in (EventKind.FENCE, EventKind.LOCAL):
+                continue
+
+            def previous(x: int | None, e: WEvent = e) -> bool:
+                return x is None or x in prefix or g.events[x].stamp <= e.stamp
+
+            if e.writes and any(
+                o.rf == e.ref and o.stamp < e.stamp for o in g.events.values() if o.reads
+            ):
+                return False  # e revisited a read
+            src = e.ref if e.writes else e.rf
+            if not previous(src):
+                return False
+            ws = g.co.get(e.lid, []) if e.lid is not None else []
+            later = ws[ws.index(src) + 1 :] if src is not None and src in ws else ws
+            if src is None:
+                later = ws
+            if any(previous(x) for x in later if x != e.ref):
+                return False
+        return True
+
+    def _complete(self, live: _Live) -> bool:
+        g = live.graph
+        waiting = [e for e in g.events.values() if e.blocked]
+        for e in waiting:
+            ws = g.co.get(e.lid, []) if e.lid is not None else []
+            if (ws[-1] if ws else None) != e.rf:
+                # It waits on a value a later write replaced: not an execution (the
+                # one where it reads that write is reached by a revisit).
+                self.stats.blocked += 1
+                return False
+        self.stats.executions += 1
+        world = live.world
+        final = {loc.lid: loc.init for loc in world.locations}
+        for lid, ws in g.co.items():
+            if ws:
+                final[lid] = g.events[ws[-1]].written_value
+        for lid, v in final.items():
+            world.mem[lid] = v
+        findings = self._findings(live, [e.tid for e in waiting])
+        return self.on_outcome(
+            Outcome(to_graph(g, world), world, findings, [e.tid for e in waiting], final)
+        )
+
+    def _findings(self, live: _Live, waiting: list[int]) -> list[Finding]:
+        g, world = live.graph, live.world
+        out: list[Finding] = []
+        for tid, d in enumerate(live.done):
+            if isinstance(d, Finding):
+                out.append(replace(d, tid=tid))
+        for e in sorted(g.events.values(), key=lambda e: e.stamp):
+            loc = world.locations[e.lid] if e.lid is not None else None
+            if loc is not None and e.writes and loc.floor is not None:
+                v = e.written_value
+                if isinstance(v, int) and v < loc.floor:
+                    out.append(Finding(
+                        "refcount-underflow",
+                        f"{loc.name} went to {v}, below its floor {loc.floor} ({e.name})",
+                        e.tid, e.ref, check=f"underflow:{loc.name}",
+                    ))  # fmt: skip
+        if waiting:
+            names = ", ".join(world.threads[t][0] for t in waiting)
+            out.append(Finding("deadlock", f"every live thread waits: {names}", check="deadlock"))
+        else:
+            for name, fn in world.end_checks:
+                msg = fn(world)
+                if msg:
+                    out.append(Finding("invariant", f"{name}: {msg}", check=name))
+        return out
+
+
+def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
+    """Whether a successful RMW already reads from ``w`` (None: the initial write)."""
+    return any(e.reads and e.writes and e.rf == w and e.lid == lid for e in g.events.values())
+
+
+def _place(g: WGraph, ref: int, lid: int | None, after: int | None) -> None:
+    assert lid is not None
+    ws = g.co.setdefault(lid, [])
+    if ref in ws:
+        ws.remove(ref)
+    ws.insert(0 if after is None else ws.index(after) + 1, ref)
+
+
+def _revisited(g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> WGraph:
+    """``g`` restricted to the kept events, plus ``w`` (unplaced), ``r`` reading from
+    it (an RMW's outcome recomputed; it goes right after ``w`` in co)."""
+    g2 = WGraph({}, {}, [0] * len(g.lens), g.stamp)
+    keep = sorted((e for e in g.events.values() if e.ref not in deleted), key=lambda e: e.stamp)
+    for e in keep:
+        g2.events[e.ref] = e
+    for lid, ws in g.co.items():
+        g2.co[lid] = [x for x in ws if x not in deleted and x != r.ref]
+    for e in keep:
+        g2.lens[e.tid] = max(g2.lens[e.tid], e.idx + 1)
+    g2.events[w.ref] = w
+    g2.lens[w.tid] = max(g2.lens[w.tid], w.idx + 1)
+    g2.stamp = max(g2.stamp, w.stamp + 1)
+    g2.events[r.ref] = outcome(replace(r, rf=w.ref), w.written_value)
+    return g2
