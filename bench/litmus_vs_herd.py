@@ -27,7 +27,8 @@ def main() -> int:
     ap.add_argument("--model", default="lkmm")
     args = ap.parse_args()
     corpus = Path(args.corpus)
-    rows = list(csv.DictReader(open(corpus / "expected.tsv"), delimiter="\t"))
+    with open(corpus / "expected.tsv") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
     total = herd = 0.0
     bad = 0
     start = time.perf_counter()
@@ -46,8 +47,10 @@ def main() -> int:
             f" herd7 {','.join(want_flags) or '-':12} {r.executions:5} execs {r.elapsed_s:6.3f} s"
         )
     wall = time.perf_counter() - start
-    print(f"{len(rows)} tests, {bad} disagree with herd7; pagerace {total:.2f} s "
-          f"(wall {wall:.2f} s), herd7 {herd:.2f} s")
+    print(
+        f"{len(rows)} tests, {bad} disagree with herd7; pagerace {total:.2f} s "
+        f"(wall {wall:.2f} s), herd7 {herd:.2f} s"
+    )
     return 1 if bad else 0
 
 

@@ -26,11 +26,15 @@ def main() -> None:
     ap.add_argument("--brute-max", type=int, default=2, help="largest --cpus for brute force")
     args = ap.parse_args()
     sc = scenario("prep-race")
-    print(f"python {platform.python_version()}, {platform.machine()}, "
-          f"{platform.processor() or 'cpu'}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"python {platform.python_version()}, {platform.machine()}, "
+        f"{platform.processor() or 'cpu'}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print()
-    print("| --cpus | v3.13: verdict | executions to first finding | time | prep-fix: verdict "
-          "| executions | blocked | time | executions/s | brute-force interleavings |")
+    print(
+        "| --cpus | v3.13: verdict | executions to first finding | time | prep-fix: verdict "
+        "| executions | blocked | time | executions/s | brute-force interleavings |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for cpus in args.cpus:
         t0 = time.perf_counter()
@@ -45,9 +49,12 @@ def main() -> None:
             more = "" if b.complete else "+ (stopped)"
             brute = f"{b.interleavings:,}{more} ({len(b.graph_keys):,} graphs)"
         rate = fix.stats.executions / t_fix if t_fix else 0.0
-        print(f"| {cpus} | {bug.verdict} | {bug.stats.executions} | {t_bug:.2f} s "
-              f"| {fix.verdict} | {fix.stats.executions:,} | {fix.stats.blocked} "
-              f"| {t_fix:.2f} s | {rate:,.0f} | {brute} |", flush=True)
+        print(
+            f"| {cpus} | {bug.verdict} | {bug.stats.executions} | {t_bug:.2f} s "
+            f"| {fix.verdict} | {fix.stats.executions:,} | {fix.stats.blocked} "
+            f"| {t_fix:.2f} s | {rate:,.0f} | {brute} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from pagerace.explore.result import Counterexample, Finding, Result, Stats
 from pagerace.explore.runtime import Program, World
 from pagerace.explore.shrink import shrink
 from pagerace.explore.strategies import make_strategy
+from pagerace.explore.trust import Outcome, Trust, encode_execution
+from pagerace.explore.weak import counterexample, race_findings
 from pagerace.models.base import MemoryModel
 
 STRATEGIES = ("exhaustive", "random", "pct")
@@ -44,7 +46,10 @@ class Options:
     pct_depth: int = 3
     shrink: bool = True
     replay_prefix: str = ""
-    model: MemoryModel | None = None  # checked on every graph when given (tests)
+    # The memory model.  None: SC by interleavings (optimal DPOR).  A model that is not
+    # an interleaving one (tso, lkmm, cat) is explored on graphs (TruSt); an interleaving
+    # one (sc) is checked on every graph the DPOR explorer builds (tests).
+    model: MemoryModel | None = None
     count_graphs: bool = False
     final_states: bool = False  # tally the final memory states (tests, litmus outcomes)
     on_progress: Callable[[Stats], None] | None = field(default=None, compare=False)
@@ -110,6 +115,38 @@ class _Collector:
             self.result.bound_reason = f"max_executions={self.opts.max_executions} reached"
         self._progress()
 
+    def weak_done(self, out: Outcome, model: MemoryModel, blocked: int) -> None:
+        """One consistent execution from the graph explorer."""
+        st = self.stats
+        st.executions += 1
+        st.steps += len(out.graph.events)
+        st.blocked = blocked
+        findings = out.findings + race_findings(model, out)
+        if any(f.kind == "deadlock" for f in findings):
+            st.deadlocks += 1
+        if self.opts.final_states and not findings:
+            key = tuple((loc.name, loc.show(out.final[loc.lid])) for loc in out.world.locations)
+            self.result.final_states[key] = self.result.final_states.get(key, 0) + 1
+        if self.opts.on_execution is not None:
+            self.opts.on_execution(out.world, tuple(findings))
+        if self.opts.count_graphs:
+            if out.graph.key in self.graphs:
+                self.stats.duplicate_graphs = (self.stats.duplicate_graphs or 0) + 1
+            else:
+                self.graphs.add(out.graph.key)
+                self.stats.distinct_graphs = len(self.graphs)
+        for f in findings:
+            if f.signature not in self.seen:
+                self.seen.add(f.signature)
+                token = f"{self.opts.replay_prefix}@{encode_execution(out.graph)}"
+                self.result.counterexamples.append(counterexample(out, f, token))
+        if findings and not self.opts.all_findings:
+            self.stop = True
+        if self.opts.max_executions is not None and st.executions >= self.opts.max_executions:
+            self.stop = True
+            self.result.bound_reason = f"max_executions={self.opts.max_executions} reached"
+        self._progress()
+
     def _check_graph(self, ex: Execution) -> None:
         g = ex.graph()
         if self.opts.model is not None:
@@ -166,11 +203,12 @@ def explore(program: Program, opts: Options | None = None) -> Result:
     opts = opts or Options()
     col = _Collector(program, opts)
     try:
-        complete = (
-            _dpor(program, opts, col)
-            if opts.strategy == "exhaustive"
-            else _sample(program, opts, col)
-        )
+        if opts.model is not None and not opts.model.interleaving:
+            complete = _weak(program, opts, opts.model, col)
+        elif opts.strategy == "exhaustive":
+            complete = _dpor(program, opts, col)
+        else:
+            complete = _sample(program, opts, col)
     except KeyboardInterrupt:
         return col.finish(False, interrupted=True)
     return col.finish(complete)
@@ -283,3 +321,25 @@ def _sample(program: Program, opts: Options, col: _Collector) -> bool:
         f"{opts.strategy} sampling covers some executions, not all"
     )
     return False
+
+
+def _weak(program: Program, opts: Options, model: MemoryModel, col: _Collector) -> bool:
+    """Weak memory: the TruSt graph explorer, every consistent execution once."""
+    if opts.strategy != "exhaustive":
+        raise UsageError(
+            "--strategy",
+            opts.strategy,
+            f"exhaustive: under --model {model.name} executions are explored on graphs",
+        )
+
+    def outcome(out: Outcome) -> bool:
+        col.weak_done(out, model, explorer.stats.blocked)
+        return col.stop
+
+    explorer = Trust(program, model, outcome, max_events=opts.max_steps)
+    complete = explorer.run()
+    col.stats.blocked = explorer.stats.blocked
+    if explorer.bounded:
+        col.result.bound_reason = f"a run exceeded max_steps={opts.max_steps}"
+        col.stats.bounded += 1
+    return complete and not col.stop

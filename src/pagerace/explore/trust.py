@@ -72,6 +72,7 @@ class WEvent:
     detail: str = ""
     fn: Callable[[Any], tuple[Any, Any]] | None = None
     cond: Callable[[Any], bool] | None = None
+    check: Callable[[Any], str | None] | None = None  # the unlock-owner check
     blocked: bool = False  # an await that read a value it cannot proceed on: it waits
 
     @property
@@ -223,7 +224,7 @@ class _Live:
         common: dict[str, Any] = dict(
             ref=ref, stamp=stamp, name=op.name, annot=op.annot,
             lid=None if loc is None else loc.lid, addr=op.addr, ctrl=th.ctrl_deps,
-            lock=op.lock, detail=op.detail, fn=op.fn, cond=op.cond,
+            lock=op.lock, detail=op.detail, fn=op.fn, cond=op.cond, check=op.check,
         )  # fmt: skip
         if loc is None:
             kind = EventKind.FENCE if op.kind is OpKind.FENCE else EventKind.LOCAL
@@ -332,6 +333,34 @@ class Trust:
             if self._visit(g, forced):
                 return False
         return not self.bounded
+
+    def replay(self, steps: list[tuple[int, int | None, int | None]]) -> bool:
+        """Rebuild one execution from :func:`decode_execution` steps and report it
+        through ``on_outcome``; False when the steps do not fit the program."""
+        g = WGraph()
+        live = _Live(self.program, g)
+        try:
+            placed: list[tuple[int, int | None, int]] = []
+            for tid, rf, pos in steps:
+                if not 0 <= tid < len(live.pending) or live.pending[tid] is None:
+                    return False
+                op = live.pending[tid]
+                assert op is not None
+                if rf is not None and rf not in g.events:
+                    return False
+                ev = live.event_for(tid, op, rf, g.stamp)
+                live.advance(tid, ev)
+                if ev.writes:
+                    placed.append((ev.ref, ev.lid, pos or 0))
+            for ref, lid, pos in sorted(placed, key=lambda x: x[2]):
+                assert lid is not None
+                g.co.setdefault(lid, []).insert(pos, ref)
+            if any(p is not None for p in live.pending) or not self._consistent(live):
+                return False
+            self._complete(live)
+            return True
+        finally:
+            live.close()
 
     # -- one graph off the work list, extended in place as far as it goes ------------
     def _visit(self, g: WGraph, forced: WEvent | None) -> bool:
@@ -510,6 +539,10 @@ class Trust:
                 out.append(replace(d, tid=tid))
         for e in sorted(g.events.values(), key=lambda e: e.stamp):
             loc = world.locations[e.lid] if e.lid is not None else None
+            if e.check is not None and e.reads and not e.blocked:
+                msg = e.check(e.read_value)
+                if msg:
+                    out.append(Finding("lock-lost", msg, e.tid, e.ref, check=f"lock-lost:{e.name}"))
             if loc is not None and e.writes and loc.floor is not None:
                 v = e.written_value
                 if isinstance(v, int) and v < loc.floor:
@@ -518,6 +551,7 @@ class Trust:
                         f"{loc.name} went to {v}, below its floor {loc.floor} ({e.name})",
                         e.tid, e.ref, check=f"underflow:{loc.name}",
                     ))  # fmt: skip
+        out += _lock_findings(g, world, live.done)
         if waiting:
             names = ", ".join(world.threads[t][0] for t in waiting)
             out.append(Finding("deadlock", f"every live thread waits: {names}", check="deadlock"))
@@ -558,3 +592,98 @@ def _revisited(g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> WGraph:
     g2.stamp = max(g2.stamp, w.stamp + 1)
     g2.events[r.ref] = outcome(replace(r, rf=w.ref), w.written_value)
     return g2
+
+
+# -- replay tokens ------------------------------------------------------------------------
+def encode_execution(g: ExecutionGraph) -> str:
+    """A complete execution as steps ``tid[<t.i][@k]`` in an order where every write comes
+    before its readers: ``<t.i`` the write read (omitted: the initial value), ``@k`` the
+    write's position in its location's coherence order."""
+    by_id = g.by_id
+    order: list[int] = []
+    state: dict[int, int] = {}
+
+    def visit(eid: int) -> None:
+        stack = [eid]
+        while stack:
+            x = stack[-1]
+            if state.get(x) == 2:
+                stack.pop()
+                continue
+            state[x] = 1
+            e = by_id[x]
+            deps = [d for d in (x - 1 if e.po_index > 0 else None, e.rf) if d is not None]
+            todo = [d for d in deps if d in by_id and state.get(d) is None]
+            if todo:
+                stack.extend(todo)
+                continue
+            state[x] = 2
+            order.append(x)
+            stack.pop()
+
+    for e in g.events:
+        visit(e.eid)
+    parts = []
+    for x in order:
+        e = by_id[x]
+        step = str(e.tid)
+        if e.reads and e.rf is not None:
+            step += f"<{e.rf // REF}.{e.rf % REF}"
+        if e.writes and e.loc is not None:
+            step += f"@{g.co_order[e.loc].index(x)}"
+        parts.append(step)
+    return "w:" + ";".join(parts)
+
+
+def decode_execution(token: str) -> list[tuple[int, int | None, int | None]]:
+    """The steps of :func:`encode_execution`; ValueError on a malformed token."""
+    if not token.startswith("w:"):
+        raise ValueError("not a weak-memory execution")
+    steps: list[tuple[int, int | None, int | None]] = []
+    for part in filter(None, token[2:].split(";")):
+        head, _, pos = part.partition("@")
+        tid_s, _, rf_s = head.partition("<")
+        rf = None
+        if rf_s:
+            t, _, i = rf_s.partition(".")
+            rf = int(t) * REF + int(i)
+        steps.append((int(tid_s), rf, int(pos) if pos else None))
+    return steps
+
+
+def _lock_findings(g: WGraph, world: World, done: list[Finding | bool | None]) -> list[Finding]:
+    """``lock-held`` (a finished thread still holds a lock) and ``lock-leaked`` (a bit
+    lock's bit is set at the end with no holder), as the interleaving engine reports."""
+    holder: dict[str, int | None] = {}
+    bits: dict[str, tuple[int, int]] = {}
+    for e in sorted(g.events.values(), key=lambda e: (e.tid, e.idx)):
+        if e.lock is None or e.blocked or not e.writes:
+            continue
+        holder[e.lock.key] = e.tid if e.lock.action == "acquire" else None
+        if e.lock.bit is not None and e.lid is not None:
+            bits[e.lock.key] = (e.lid, e.lock.bit)
+    out = []
+    for key, tid in holder.items():
+        if tid is not None and done[tid] is not False:
+            name = world.threads[tid][0]
+            out.append(Finding("lock-held", f"{name} ended holding {key}", tid,
+                               check=f"lock-held:{key}"))  # fmt: skip
+    for key, (lid, bit) in bits.items():
+        ws = g.co.get(lid, [])
+        final = world.locations[lid].init if not ws else g.events[ws[-1]].written_value
+        if final >> bit & 1 and holder.get(key) is None:
+            culprit = next(
+                (w for w in reversed(ws) if g.events[w].kind is not EventKind.LOCK
+                 and g.events[w].written_value >> bit & 1), None,
+            )  # fmt: skip
+            blame = ""
+            if culprit is not None:
+                c = g.events[culprit]
+                blame = f"; {world.threads[c.tid][0]}'s {c.name} wrote it back set (marked <<)"
+            out.append(Finding(
+                "lock-leaked",
+                f"{key} is left set with no owner: every thread has finished and none "
+                f"holds it{blame}",
+                None if culprit is None else culprit // REF, culprit, check=f"lock-leaked:{key}",
+            ))  # fmt: skip
+    return out
