@@ -17,6 +17,9 @@ from pagerace.explore.explorer import STRATEGIES, Options, explore
 from pagerace.explore.replay import decode_schedule, replay
 from pagerace.explore.result import Counterexample, Result, Stats
 from pagerace.explore.runtime import Program
+from pagerace.explore.trust import Outcome, Trust, decode_execution
+from pagerace.explore.weak import counterexample as weak_counterexample
+from pagerace.explore.weak import race_findings
 from pagerace.litmus import LitmusResult, run_paths
 from pagerace.models.base import model_by_name
 from pagerace.report.jsonout import counterexample_json, result_json
@@ -300,6 +303,8 @@ def _summary(head: str, res: Result, exp: Expectation | None) -> str:
 def _replay(token: str, as_json: bool) -> int:
     spec, sep, sched = token.partition("@")
     parts = spec.split(":")
+    if len(parts) > 4 and parts[2] == "cat":  # cat:DIR as the model
+        parts = [parts[0], parts[1], ":".join(parts[2:-1]), parts[-1]]
     if not sep or len(parts) != 4:
         raise UsageError(
             "replay token",
@@ -309,7 +314,7 @@ def _replay(token: str, as_json: bool) -> int:
     name, variant, model, ps = parts
     model_by_name(model)
     if name.endswith(".py"):
-        return _replay_program(load_user_program(name), sched, token, as_json)
+        return _replay_program(load_user_program(name), sched, token, as_json, model)
     sc = scenario(name)
     params: dict[str, int | None] = {}
     for item in filter(None, ps.split(",")):
@@ -317,21 +322,44 @@ def _replay(token: str, as_json: bool) -> int:
         if not eq or not value.lstrip("-").isdigit():
             raise UsageError("replay token parameter", item, "NAME=INTEGER")
         params[key] = int(value)
-    return _replay_program(sc.program(variant, params), sched, token, as_json)
+    return _replay_program(sc.program(variant, params), sched, token, as_json, model)
 
 
-def _replay_program(program: Program, sched: str, token: str, as_json: bool) -> int:
-    ex = replay(program, decode_schedule(sched), capture=True)
-    if not ex.findings:
+def _replay_program(program: Program, sched: str, token: str, as_json: bool, model: str) -> int:
+    if sched.startswith("w:"):
+        cxs = _replay_weak(program, sched, token, model)
+    else:
+        ex = replay(program, decode_schedule(sched), capture=True)
+        trace = ex.trace()
+        cxs = [Counterexample(f, trace, token) for f in ex.findings]
+    if not cxs:
         print("replayed: the run completes with no finding")
         return 0
-    trace = ex.trace()
-    cxs = [Counterexample(f, trace, token) for f in ex.findings]
     if as_json:
         print(json.dumps([counterexample_json(c) for c in cxs], indent=2))
     else:
         print("\n\n".join(render_counterexample(c) for c in cxs))
     return 1
+
+
+def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[Counterexample]:
+    """A weak-memory execution: rebuilt from its reads-from and coherence choices."""
+    mm = model_by_name(model)
+    outs: list[Outcome] = []
+    try:
+        steps = decode_execution(sched)
+    except ValueError:
+        raise UsageError("replay token", token, "a token printed after `replay:`") from None
+    if not Trust(program, mm, lambda o: outs.append(o) is None).replay(steps) or not outs:
+        raise UsageError(
+            "replay token",
+            token,
+            f"an execution of this program that --model {model} allows (was the model or "
+            "the program changed since the token was printed?)",
+        )
+    out = outs[0]
+    findings = out.findings + race_findings(mm, out)
+    return [weak_counterexample(out, f, token) for f in findings]
 
 
 def _litmus(args: argparse.Namespace) -> int:
