@@ -350,7 +350,11 @@ def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[C
         steps = decode_execution(sched)
     except ValueError:
         raise UsageError("replay token", token, "a token printed after `replay:`") from None
-    if not Trust(program, mm, lambda o: outs.append(o) is None).replay(steps) or not outs:
+    def keep(out: Outcome) -> bool:
+        outs.append(out)
+        return True
+
+    if not Trust(program, mm, keep).replay(steps) or not outs:
         raise UsageError(
             "replay token",
             token,
