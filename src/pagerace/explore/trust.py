@@ -157,10 +157,14 @@ class _Live:
         self.threads: list[ModelThread] = []
         self.pending: list[Op | None] = [None] * n
         self.done: list[Finding | bool | None] = [False] * n
-        for name, fn in self.world.threads:
+        # Ghost words: irq state (an IPI waits on it) is simulated with real events on
+        # ghost words; RCU's is not (the model orders grace periods).
+        irq = tuple(self.world.location(f"irq_state[{name}]", 0) for name, _ in self.world.threads)
+        self.inits += [0] * len(irq)
+        for (name, fn), word in zip(self.world.threads, irq, strict=True):
             th = ModelThread(fn, False)
-            ghost = Location(-1, f"ghost[{name}]")
-            th.rcu, th.rcu_all, th.irq_word, th.irq_all = ghost, (), ghost, ()
+            th.rcu, th.rcu_all = Location(-1, f"rcu_gp_state[{name}]"), ()
+            th.irq_word, th.irq_all = word, irq
             self.threads.append(th)
         self.graph = g
         for tid in range(n):
@@ -180,7 +184,7 @@ class _Live:
                 return
             if not isinstance(res, Op):
                 raise InternalError(f"model thread switched to the engine with {res!r}")
-            if res.annot == "ghost":
+            if _unsimulated(res):
                 value = 0 if res.kind is OpKind.LOAD else None
                 continue
             if idx == g.lens[tid]:
@@ -258,7 +262,7 @@ class _Live:
                 return
             if not isinstance(res, Op):
                 raise InternalError(f"model thread switched to the engine with {res!r}")
-            if res.annot == "ghost":
+            if _unsimulated(res):
                 value = 0 if res.kind is OpKind.LOAD else None
                 continue
             self.pending[tid] = res
@@ -268,6 +272,11 @@ class _Live:
         for th in self.threads:
             if not th.dead:
                 th.throw(greenlet.GreenletExit)
+
+
+def _unsimulated(op: Op) -> bool:
+    """An access to a ghost word the graph explorer leaves out (RCU's)."""
+    return op.loc is not None and op.loc.lid < 0
 
 
 def outcome(ev: WEvent, old: Any) -> WEvent:

@@ -79,6 +79,12 @@ _IPI = (
     "§6.1: the TLB-flush IPI waits for every irq-off gup_fast, so each pin is in a "
     "tail's _mapcount before the split moves it, or gup_fast sees the splitting pmd"
 )
+_PLAIN_PMD = (
+    "gup_fast reads the pmd with a plain load (x86 gup.c, v3.13: pmd_t pmd = *pmdp) "
+    "while the split sets its splitting bit with set_bit: plain against marked and "
+    "unordered, a data race by the LKMM's definition (an aligned word on x86, where "
+    "the IPI is what orders them)"
+)
 _NO_IPI = (
     "without the IPI wait a gup_fast that read the pmd before the splitting bit "
     "pins a tail after the split has moved its pins: a pin is counted in the "
@@ -101,6 +107,12 @@ GUP_VS_SPLIT = Scenario(
         ),
         ("split-no-ipi", "tso"): Expectation(
             "finding", _NO_IPI, ("refcount-underflow", "invariant", "bad-page")
+        ),
+        ("v3.13", "lkmm"): Expectation("finding", _PLAIN_PMD, ("data-race",)),
+        ("split-no-ipi", "lkmm"): Expectation(
+            "finding",
+            _NO_IPI + "; " + _PLAIN_PMD,
+            ("refcount-underflow", "invariant", "bad-page", "data-race"),
         ),
     },
     builder=build,

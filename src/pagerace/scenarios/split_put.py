@@ -109,6 +109,13 @@ _REORDERED = (
     "takes the non-compound path: put_page_testzero on a _count of 0 underflows"
 )
 
+_PLAIN_TAIL_FLAGS = (
+    "the split rewrites each tail's flags with plain stores (ref §5.2: the non-atomic "
+    "clear and copy) while put_page tests PageTail before taking compound_lock: plain "
+    "against marked and unordered, a data race by the LKMM's definition (2013 code "
+    "relies on the recheck under the lock); the counts themselves stay balanced"
+)
+
 SPLIT_VS_TAIL_PUT = Scenario(
     name="split-vs-tail-put",
     summary="__split_huge_page_refcount vs put_page of gup-pinned tails (§9.2 b2)",
@@ -122,6 +129,10 @@ SPLIT_VS_TAIL_PUT = Scenario(
         ("v3.13", "tso"): Expectation("verified", _SERIALISED),
         ("split-mb-reordered", "sc"): Expectation("finding", _REORDERED, ("refcount-underflow",)),
         ("split-mb-reordered", "tso"): Expectation("finding", _REORDERED, ("refcount-underflow",)),
+        ("v3.13", "lkmm"): Expectation("finding", _PLAIN_TAIL_FLAGS, ("data-race",)),
+        ("split-mb-reordered", "lkmm"): Expectation(
+            "finding", _REORDERED + "; " + _PLAIN_TAIL_FLAGS, ("refcount-underflow", "data-race")
+        ),
     },
     builder=build,
 )

@@ -1,0 +1,146 @@
+"""The TruSt graph explorer: under SC it must reach exactly the graphs of every
+interleaving, each once; under weak models it adds the weak outcomes and no others; its
+executions replay from their tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hypothesis import HealthCheck, assume, given, settings
+
+from pagerace import kernel as k
+from pagerace.explore import Program, World
+from pagerace.explore.execution import Execution
+from pagerace.explore.trust import Outcome, Trust, decode_execution, encode_execution
+from pagerace.graph.events import Event, EventKind
+from pagerace.graph.graph import ExecutionGraph
+from pagerace.models import SequentialConsistency
+from pagerace.models.base import MemoryModel
+from pagerace.models.lkmm import LKMM
+from pagerace.models.tso import X86TSO
+from tests.programs import Instr, make_program, programs
+
+
+def shape(g: ExecutionGraph, waiting: Iterable[int] = ()) -> tuple[object, ...]:
+    """A graph without END events, nor the await a deadlocked thread is stuck in (the
+    interleaving engine has no event for it), keyed by (thread, po index)."""
+    stuck = set(waiting)
+    last = {e.tid: e.po_index for e in g.events}
+    keep = [
+        e
+        for e in g.events
+        if e.kind not in (EventKind.END, EventKind.LOCAL)
+        and not (e.tid in stuck and e.po_index == last[e.tid])
+    ]
+    pos = {e.eid: (e.tid, e.po_index) for e in g.events}
+
+    def row(e: Event) -> tuple[object, ...]:
+        rf = None if e.rf is None else pos[e.rf]
+        return (e.tid, e.po_index, e.kind.value, e.name, e.loc, repr(e.written_value), rf)
+
+    co = tuple(sorted((loc, tuple(pos[w] for w in ws)) for loc, ws in g.co_order.items()))
+    return (tuple(sorted(row(e) for e in keep)), co)
+
+
+def every_interleaving(program: Program, cap: int = 20_000) -> set[tuple[object, ...]] | None:
+    seen: set[tuple[object, ...]] = set()
+    stack: list[tuple[int, ...]] = [()]
+    runs = 0
+    while stack:
+        runs += 1
+        if runs > cap:
+            return None
+        prefix = stack.pop()
+        ex = Execution(program, stop_on_finding=False)
+        for tid in prefix:
+            ex.step(tid)
+        enabled = ex.enabled()
+        if enabled:
+            ex.close()
+            stack.extend((*prefix, t) for t in reversed(enabled))
+            continue
+        ex.finish()
+        seen.add(shape(ex.graph()))
+    return seen
+
+
+def outcomes(program: Program, model: MemoryModel) -> tuple[list[Outcome], Trust]:
+    found: list[Outcome] = []
+
+    def keep(out: Outcome) -> bool:
+        found.append(out)
+        return False
+
+    trust = Trust(program, model, keep)
+    assert trust.run()
+    return found, trust
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs)
+def test_under_sc_trust_builds_exactly_the_graphs_of_every_interleaving_each_once(
+    threads: list[list[Instr]],
+) -> None:
+    program = make_program(threads)
+    brute = every_interleaving(program)
+    assume(brute is not None)
+    found, _ = outcomes(program, SequentialConsistency())
+    shapes = [shape(o.graph, o.waiting) for o in found]
+    assert set(shapes) == brute
+    assert len(shapes) == len(set(shapes))  # no graph twice
+
+
+def final_values(found: list[Outcome]) -> set[tuple[object, ...]]:
+    return {tuple(sorted((lid, repr(v)) for lid, v in o.final.items())) for o in found}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs)
+def test_every_sc_outcome_is_a_tso_outcome_and_every_tso_outcome_an_lkmm_one(
+    threads: list[list[Instr]],
+) -> None:
+    program = make_program(threads)
+    sc = final_values(outcomes(program, SequentialConsistency())[0])
+    tso = final_values(outcomes(program, X86TSO())[0])
+    lkmm = final_values(outcomes(program, LKMM())[0])
+    assert sc <= tso <= lkmm
+
+
+def store_buffering(w: World) -> None:
+    x, y = w.location("x"), w.location("y")
+    r = w.location("r")  # r = 2 * r0 + r1, for the final state
+
+    @w.thread("P0")
+    def p0() -> None:
+        k.WRITE_ONCE(x, 1)
+        k.WRITE_ONCE(r, k.READ_ONCE(y) * 2)
+
+    @w.thread("P1")
+    def p1() -> None:
+        k.WRITE_ONCE(y, 1)
+        k.WRITE_ONCE(x, k.READ_ONCE(x) * 0 + 1)
+
+
+def test_store_buffering_reads_both_initial_values_under_tso_only() -> None:
+    program = Program("SB", store_buffering)
+
+    def both_stale(found: list[Outcome]) -> bool:
+        return any(
+            all(e.rf is None for e in o.graph.events if e.reads and e.loc in ("x", "y"))
+            and sum(1 for e in o.graph.events if e.reads) == 2
+            for o in found
+        )
+
+    assert not both_stale(outcomes(program, SequentialConsistency())[0])
+    assert both_stale(outcomes(program, X86TSO())[0])
+
+
+def test_a_weak_execution_replays_from_its_token_to_the_same_graph() -> None:
+    program = make_program([[("write", 0, 1), ("read", 1, 0)], [("write", 1, 1), ("read", 0, 0)]])
+    found, _ = outcomes(program, X86TSO())
+    for out in found:
+        token = encode_execution(out.graph)
+        again: list[Outcome] = []
+        trust = Trust(program, X86TSO(), again.append)  # type: ignore[arg-type]
+        assert trust.replay(decode_execution(token))
+        assert shape(again[0].graph) == shape(out.graph)
