@@ -17,8 +17,13 @@ Events
     The R half takes the ``rf`` edge, the W half the ``co`` position.
   - A failed RMW (``RMW_FAIL``) is one ``R`` in ``RMW`` and in no ``rmw`` pair: the
     bell's ``FailedRMW``.
-  - ``LOCAL`` and ``END`` events, and accesses annotated ``ghost`` (our operational
-    RCU/irq bookkeeping words), have no herd counterpart and are dropped.
+  - ``LOCAL`` and ``END`` events have no herd counterpart and are dropped.
+  - Accesses annotated ``ghost`` (the irq-state words an IPI waits on, ``kernel.irq``)
+    stand for the IPI handshake, which orders like a full barrier on both sides: a
+    ghost RMW (irqs off/on) is an RMW tagged ``MB``; a ghost read (the sender looking
+    at a CPU's irq state, or waiting for it) is ``smp_mb()`` then an ``ACQUIRE`` read:
+    the sender's earlier stores are visible before it looks, and what it does after
+    the acknowledgement follows it.
   - A fence is an ``F`` with its tag; ``synchronize_srcu(X)`` (fence annotation
     ``sync-srcu``, ``detail`` naming X) is herd's ``__srcu{sync-srcu}(X)``: an event on
     location X (in ``loc``), neither R, W nor F.
@@ -53,10 +58,14 @@ all of that: a lock acquisition waited for a free lock, so it read the ``UL`` (o
 initial write) it took over, and with RMW atomicity (``lk-rmw`` is in ``rmw``) that
 write is its ``LKW``'s co-predecessor and no other write fits between an ``LKW`` and its
 ``UL``: the concrete ``co`` is lock.cat's merged one, the concrete ``rf`` one of its
-candidates, and coherence rules out the candidates a graph could not have built.  The
-exceptions are value-free misuse that lock.cat flags anyway: an unmatched ``UL``
-(``unmatched-unlock``: herd leaves it out of co, we keep its concrete position) and
-ordinary writes to a lock word (``mixed-lock-accesses``).
+candidates, and coherence rules out the candidates a graph could not have built.  A
+graph whose ``co`` puts a ``UL`` anywhere else (a candidate enumerator permuting all
+writes builds such graphs) is none of herd's executions: a lock reads a ``UL`` that is
+not its co-predecessor, or a ``UL`` goes co-before its own ``LKW``, and coherence or
+atomicity rejects it, so each herd execution is counted once.  Left out: misuse that
+lock.cat flags anyway, an unmatched ``UL`` (``unmatched-unlock``: herd leaves it out
+of co, we keep its concrete position) and ordinary writes to a lock word
+(``mixed-lock-accesses``).
 
 Dependencies (herd's ``addr``/``data``/``ctrl``): a dependency *from* an RMW starts at
 its R half; *into* an RMW, ``addr`` and ``ctrl`` reach both halves and ``data`` the W
@@ -65,14 +74,16 @@ half.  Dependencies from lock events are dropped: herd's ``__trylock`` and
 intra-RMW dependency R half -> W half is added (it would order two accesses of one
 location in one thread, already ordered by coherence).
 
-``FW`` is the co-last write of each location.  (herd's ``FW`` holds only the final
-writes the test's final condition observes, which is why lock.cat's ``lock-final``
-flag rarely fires there; graphs carry no final condition.)
+``FW`` is the co-last write of each location, or of the ``observed`` locations only.
+herd's ``FW`` holds the final writes of the locations a test's final condition
+observes (often none), which is why lock.cat's ``lock-final`` flag ("the final value
+of a spinlock should not be tested") does not fire on every test that takes a lock:
+pass ``observed`` (the locations a litmus condition reads) to get herd's set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -125,6 +136,7 @@ def herd_set_name(tag: str) -> str:
 @dataclass(frozen=True)
 class HerdView:
     """One execution graph as herd7's event structure (see the module docstring).
+    (Not slotted: ``relations`` and ``tags`` are cached on first use.)
 
     Events are ``0..n-1``.  ``threads`` lists each thread's events in ``po`` order;
     ``rf_source`` maps each read (including lock reads) to the write it reads from;
@@ -155,40 +167,21 @@ class HerdView:
 
     @cached_property
     def relations(self) -> dict[str, Relation]:
-        po = Relation(
-            (a, b) for evs in self.threads for i, a in enumerate(evs) for b in evs[i + 1 :]
-        )
-        rf = Relation((w, r) for r, w in self.rf_source.items())
-        co = Relation(
-            (a, b) for ws in self.co_order.values() for i, a in enumerate(ws) for b in ws[i + 1 :]
-        )
-        fr = Relation(
-            (r, b)
-            for r, w in self.rf_source.items()
-            for ws in (self.co_order[self.loc[r]],)
-            for b in ws[ws.index(w) + 1 :]
-        )
-        by_loc: dict[str, list[int]] = {}
-        for e, x in self.loc.items():
-            by_loc.setdefault(x, []).append(e)
-        loc = Relation((a, b) for es in by_loc.values() for a in es for b in es)
         everything = range(self.n)
-        tid = self.tid
-        internal = Relation(
-            (a, b)
-            for a in everything
-            for b in everything
-            if tid[a] is not None and tid[a] == tid[b]
-        )
-        external = Relation(
-            (a, b) for a in everything for b in everything if a != b and (a, b) not in internal
-        )
+        po, loc = _in_order(self.threads), _same(self.loc)
+        internal = _same({e: t for e, t in self.tid.items() if t is not None})
+        external = Relation((a, b) for a in everything for b in everything if a != b) - internal
         rels = {
             "id": Relation.identity(everything),
             "po": po,
-            "rf": rf,
-            "co": co,
-            "fr": fr,
+            "rf": Relation((w, r) for r, w in self.rf_source.items()),
+            "co": _in_order(self.co_order.values()),
+            "fr": Relation(
+                (r, later)
+                for r, w in self.rf_source.items()
+                for ws in (self.co_order[self.loc[r]],)
+                for later in ws[ws.index(w) + 1 :]
+            ),
             "rmw": Relation(self.rmw_pairs),
             "loc": loc,
             "int": internal,
@@ -202,15 +195,28 @@ class HerdView:
         return rels
 
 
-def herd_view(g: ExecutionGraph) -> HerdView:
-    """Translate ``g`` into herd7's event structure (rules in the module docstring)."""
-    return _Builder(g).build()
+def _in_order(sequences: Iterable[tuple[int, ...]]) -> Relation:
+    """Every pair of events in the order one of the sequences lists them."""
+    return Relation((a, b) for seq in sequences for i, a in enumerate(seq) for b in seq[i + 1 :])
+
+
+def _same(key: Mapping[int, object]) -> Relation:
+    """Every pair of events (each with itself too) with the same key."""
+    groups: dict[object, list[int]] = {}
+    for e, k in key.items():
+        groups.setdefault(k, []).append(e)
+    return Relation((a, b) for es in groups.values() for a in es for b in es)
+
+
+def herd_view(g: ExecutionGraph, observed: Collection[str] | None = None) -> HerdView:
+    """Translate ``g`` into herd7's event structure (rules in the module docstring).
+    ``observed``: the locations whose co-last write is in ``FW`` (None: every one)."""
+    return _Builder(g).build(observed)
 
 
 def kept(e: Event) -> bool:
-    """Whether herd has a counterpart of ``e`` (not a local step, a thread end, or an
-    access to one of our ghost words)."""
-    return e.kind not in (EventKind.LOCAL, EventKind.END) and e.annot != "ghost"
+    """Whether herd has a counterpart of ``e`` (not a local step or a thread end)."""
+    return e.kind not in (EventKind.LOCAL, EventKind.END)
 
 
 class _Builder:
@@ -229,7 +235,7 @@ class _Builder:
         self.rmw: list[tuple[int, int]] = []
         self.iw: dict[str, int] = {}
 
-    def build(self) -> HerdView:
+    def build(self, observed: Collection[str] | None) -> HerdView:
         events = [e for e in self.g.events if kept(e)]
         for e in events:
             where = _location(e)
@@ -238,22 +244,15 @@ class _Builder:
         for e in events:
             self._translate(e)
         self._initial_values(events)
-        by_thread: dict[int, list[Event]] = {}
-        for e in events:
-            by_thread.setdefault(e.tid, []).append(e)
-        threads = tuple(
-            tuple(v for e in sorted(evs, key=lambda e: e.po_index) for v in self.parts[e.eid])
-            for _, evs in sorted(by_thread.items())
-        )
         co_order = self._co_order()
         return HerdView(
             n=self.n,
-            sets=self._sets(co_order),
+            sets=self._sets(co_order, observed),
             values=self.values,
             origin=self.origin,
             tid=self.tid,
             loc=self.loc,
-            threads=threads,
+            threads=self._threads(events),
             rf_source=self._rf(events),
             co_order=co_order,
             dep_pairs=self._deps(events),
@@ -286,6 +285,8 @@ class _Builder:
                 self._new(e, None, None, _tag(FENCE_TAGS, e), ("F",))
         elif e.name in SPINLOCK_PRIMITIVES:
             self._spinlock(e)
+        elif e.annot == "ghost":
+            self._ghost(e)
         elif e.reads and e.writes:
             tag = _tag(ACCESS_TAGS, e)
             r = self._new(e, e.loc, e.read_value, tag, ("R", "M", "RMW"))
@@ -301,6 +302,19 @@ class _Builder:
             self._access(e, None, w, dep_source=False)
         else:
             raise InternalError(f"herd_view: event {e.eid} ({e.name}) neither reads nor writes")
+
+    def _ghost(self, e: Event) -> None:
+        if e.reads and e.writes:
+            r = self._new(e, e.loc, e.read_value, "MB", ("R", "M", "RMW"))
+            w = self._new(e, e.loc, e.written_value, "MB", ("W", "M", "RMW"))
+            self.rmw.append((r, w))
+            self._access(e, r, w, dep_source=True)
+        elif e.reads:
+            self._new(e, None, None, "MB", ("F",))
+            r = self._new(e, e.loc, e.read_value, "ACQUIRE", ("R", "M"))
+            self._access(e, r, None, dep_source=True)
+        else:
+            raise InternalError(f"herd_view: ghost event {e.eid} ({e.name}) only writes")
 
     def _spinlock(self, e: Event) -> None:
         if e.name == "spin_unlock":
@@ -329,6 +343,15 @@ class _Builder:
                 self.values.setdefault(self.iw[e.loc], e.read_value)
 
     # -- relations ----------------------------------------------------------------------
+    def _threads(self, events: list[Event]) -> tuple[tuple[int, ...], ...]:
+        by_thread: dict[int, list[Event]] = {}
+        for e in events:
+            by_thread.setdefault(e.tid, []).append(e)
+        return tuple(
+            tuple(v for e in sorted(evs, key=lambda e: e.po_index) for v in self.parts[e.eid])
+            for _, evs in sorted(by_thread.items())
+        )
+
     def _rf(self, events: list[Event]) -> dict[int, int]:
         src: dict[int, int] = {}
         for e in events:
@@ -377,7 +400,9 @@ class _Builder:
                 out += [(s, t) for s in src for t in targets[kind]]
         return {k: tuple(v) for k, v in deps.items()}
 
-    def _sets(self, co_order: dict[str, tuple[int, ...]]) -> dict[str, frozenset[int]]:
+    def _sets(
+        self, co_order: dict[str, tuple[int, ...]], observed: Collection[str] | None
+    ) -> dict[str, frozenset[int]]:
         sets = {k: frozenset(v) for k, v in self.classes.items()}
         for name in ("R", "W", "F", "IW", "RMW", *TAGS, *LOCK_SETS):
             sets.setdefault(name, frozenset())
@@ -385,7 +410,9 @@ class _Builder:
             sets[herd_set_name(tag)] = sets[tag]
         sets["_"] = frozenset(range(self.n))
         sets["M"] = sets["R"] | sets["W"]
-        sets["FW"] = frozenset(ws[-1] for ws in co_order.values())
+        sets["FW"] = frozenset(
+            ws[-1] for x, ws in co_order.items() if observed is None or x in observed
+        )
         sets["SRCU"] = frozenset().union(*(sets[t] for t in SRCU_TAGS))
         return sets
 

@@ -1,0 +1,297 @@
+"""The LKMM as a consistency predicate: the classic shapes, locks, RCU/SRCU, plain-access
+races, and SC graphs are LKMM graphs.
+
+Graphs are written by hand (``GraphBuilder``: each thread's events in program order, rf
+given per read, co in the order writes are added unless given).  The verdicts are
+herd7's for the same shapes (the kernel's tools/memory-model litmus tests named in
+each comment, or the ASPLOS 2018 paper's examples).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from pagerace.explore import Options, explore
+from pagerace.graph import EventKind, ExecutionGraph
+from pagerace.models.lkmm import LKMM
+from tests.programs import make_program, programs
+from tests.unit.models.test_herdview import GraphBuilder
+
+LK = LKMM()
+
+
+def store_buffering(fence: str | None) -> ExecutionGraph:
+    # SB: P0: x=1; [fence]; r0=y (0)   P1: y=1; [fence]; r1=x (0)
+    b = GraphBuilder()
+    for me, other in ((0, "y"), (1, "x")):
+        b.write(me, "xy"[me])
+        if fence:
+            b.fence(me, fence)
+        b.read(me, other, None)
+    return b.graph()
+
+
+def message_passing(writer_fence: str | None, reader_fence: str | None) -> ExecutionGraph:
+    # MP, the stale outcome: P0: x=1; [wf]; y=1   P1: r0=y (1); [rf]; r1=x (0)
+    b = GraphBuilder()
+    b.write(0, "x")
+    if writer_fence:
+        b.fence(0, writer_fence)
+    wy = b.write(0, "y")
+    b.read(1, "y", wy, value=1)
+    if reader_fence:
+        b.fence(1, reader_fence)
+    b.read(1, "x", None)
+    return b.graph()
+
+
+def load_buffering(dep: str | None) -> ExecutionGraph:
+    # LB: P0: r0=x (1); y=1   P1: r1=y (1); x=1, each store depending on its load or not.
+    b = GraphBuilder()
+    rx = b.read(0, "x", 3, value=1)
+    b.write(0, "y", **({dep: frozenset({rx})} if dep else {}))
+    ry = b.read(1, "y", 1, value=1)
+    b.write(1, "x", **({dep: frozenset({ry})} if dep else {}))
+    return b.graph()
+
+
+def test_store_buffering_is_allowed_without_fences():
+    assert LK.violation(store_buffering(None)) is None
+
+
+def test_smp_mb_in_both_threads_forbids_store_buffering_by_propagation():
+    # SB+fencembonceonces: Never.
+    assert LK.violation(store_buffering("mb")) == "propagation"
+
+
+def test_message_passing_without_barriers_is_allowed():
+    # MP+poonceonces: Sometimes.
+    assert LK.violation(message_passing(None, None)) is None
+
+
+def test_smp_wmb_and_smp_rmb_forbid_the_stale_message_passing_outcome():
+    # MP+fencewmbonceonce+fencermbonceonce: Never.
+    assert LK.violation(message_passing("wmb", "rmb")) == "happens-before"
+
+
+def test_smp_wmb_alone_does_not_forbid_the_stale_message_passing_outcome():
+    assert LK.violation(message_passing("wmb", None)) is None
+
+
+def test_load_buffering_without_dependencies_is_allowed():
+    # LB+poonceonces: Sometimes.
+    assert LK.violation(load_buffering(None)) is None
+
+
+def test_data_or_control_dependencies_forbid_load_buffering():
+    assert LK.violation(load_buffering("data")) == "happens-before"
+    assert LK.violation(load_buffering("ctrl")) == "happens-before"
+
+
+def test_two_reads_seeing_writes_against_coherence_order_break_coherence():
+    # CoRR+poonceonce+Once: P0: x=1   P1: r0=x (1); r1=x (0).
+    b = GraphBuilder()
+    wx = b.write(0, "x")
+    b.read(1, "x", wx, value=1)
+    b.read(1, "x", None)
+    assert LK.violation(b.graph()) == "coherence"
+
+
+def test_a_write_between_an_rmws_read_and_its_write_breaks_atomicity():
+    # P0: xchg(x, 1) reads 0   P1: x=2, co-between the initial write and the xchg.
+    b = GraphBuilder()
+    xchg = b.rmw(0, "x", None, read=0, written=1)
+    w2 = b.write(1, "x", 2)
+    assert LK.violation(b.graph(co={"x": [w2, xchg]})) == "atomic"
+
+
+def test_a_fully_ordered_rmw_acts_as_smp_mb():
+    # SB with xchg() for the stores: as SB+fencembonceonces.
+    b = GraphBuilder()
+    b.rmw(0, "x", None)
+    b.read(0, "y", None)
+    b.rmw(1, "y", None)
+    b.read(1, "x", None)
+    assert LK.violation(b.graph()) == "propagation"
+
+
+def test_a_failed_cmpxchg_orders_nothing():
+    # cmpxchg() is a full barrier only when it succeeds (the bell's FailedRMW).
+    b = GraphBuilder()
+    for me, other in ((0, "y"), (1, "x")):
+        b.write(me, "xy"[me])
+        fail = EventKind.RMW_FAIL
+        b.add(me, fail, "atomic_cmpxchg", "mb", loc=f"z{me}", reads=True, read_value=0)
+        b.read(me, other, None)
+    assert LK.violation(b.graph()) is None
+
+
+def test_release_acquire_forbids_the_stale_message_passing_outcome():
+    # MP+pooncerelease+poacquireonce: Never.
+    b = GraphBuilder()
+    b.write(0, "x")
+    wy = b.write(0, "y", annot="release")
+    b.read(1, "y", wy, value=1, annot="acquire")
+    b.read(1, "x", None)
+    assert LK.violation(b.graph()) == "happens-before"
+
+
+def mp_with_locks(stale: bool) -> ExecutionGraph:
+    # MP+polocks: P0: buf=1; spin_lock(l); flag=1; spin_unlock(l)
+    #             P1: spin_lock(l); r0=flag (1); spin_unlock(l); r1=buf (0 or 1)
+    b = GraphBuilder()
+    wbuf = b.write(0, "buf")
+    b.spin_lock(0, "l", None)
+    wflag = b.write(0, "flag")
+    ul = b.spin_unlock(0, "l")
+    b.spin_lock(1, "l", ul)
+    b.read(1, "flag", wflag, value=1)
+    b.spin_unlock(1, "l")
+    b.read(1, "buf", None if stale else wbuf, value=0 if stale else 1)
+    return b.graph()
+
+
+def test_spin_lock_critical_sections_forbid_the_stale_message_passing_outcome():
+    # MP+polocks: Never.
+    assert LK.violation(mp_with_locks(stale=True)) == "happens-before"
+    assert LK.violation(mp_with_locks(stale=False)) is None
+
+
+def test_a_nested_spin_lock_of_the_same_lock_violates_lock_nest():
+    b = GraphBuilder()
+    first = b.spin_lock(0, "l", None)
+    b.spin_lock(0, "l", first)
+    assert LK.violation(b.graph()) == "lock-nest"
+
+
+def test_two_locks_held_to_the_end_on_one_spinlock_violate_unmatched_locks():
+    b = GraphBuilder()
+    first = b.spin_lock(0, "l", None)
+    b.spin_lock(1, "l", first)
+    assert LK.violation(b.graph()) == "unmatched-locks"
+
+
+def rcu_sync_read(sync: str, struct: str = "ss") -> ExecutionGraph:
+    # RCU+sync+read: P0: rcu_read_lock(); x=1; y=1; rcu_read_unlock()
+    #                P1: r0=x (1); synchronize_rcu(); r1=y (0)
+    # With sync="sync-srcu", the SRCU version on srcu_struct ss (P1 syncs on ``struct``).
+    b = GraphBuilder()
+    if sync == "sync-rcu":
+        b.fence(0, "rcu-lock")
+    else:
+        idx = b.read(0, "ss", None, value=0, annot="srcu-lock", name="srcu_read_lock")
+    wx = b.write(0, "x")
+    b.write(0, "y")
+    if sync == "sync-rcu":
+        b.fence(0, "rcu-unlock")
+    else:
+        b.write(0, "ss", 0, "srcu-unlock", name="srcu_read_unlock", data=frozenset({idx}))
+    b.read(1, "x", wx, value=1)
+    b.fence(1, sync, detail=struct)
+    b.read(1, "y", None)
+    return b.graph()
+
+
+def test_an_rcu_reader_cannot_overlap_both_ends_of_a_grace_period():
+    # RCU+sync+read: Never.
+    assert LK.violation(rcu_sync_read("sync-rcu")) == "rcu"
+
+
+def test_an_srcu_grace_period_waits_only_for_readers_of_its_own_srcu_struct():
+    assert LK.violation(rcu_sync_read("sync-srcu")) == "rcu"
+    assert LK.violation(rcu_sync_read("sync-srcu", struct="other")) is None
+    assert LK.flags(rcu_sync_read("sync-srcu")) == ()
+
+
+def test_an_rcu_read_lock_without_unlock_raises_unmatched_rcu_lock():
+    b = GraphBuilder()
+    b.fence(0, "rcu-lock")
+    b.read(0, "x", None)
+    assert LK.flags(b.graph()) == ("unmatched-rcu-lock",)
+
+
+def test_unordered_plain_writes_race_and_races_names_both():
+    b = GraphBuilder()
+    w0 = b.write(0, "x", 1, annot="plain")
+    w1 = b.write(1, "x", 2, annot="plain")
+    g = b.graph()
+    assert LK.violation(g) is None
+    assert LK.flags(g) == ("data-race",)
+    assert LK.races(g) == [(w0, w1, "ww-race")]
+
+
+def plain_message_passing(acquire: bool, stale: bool) -> ExecutionGraph:
+    # P0: x=1 (plain); smp_store_release(y, 1)   P1: r0=y (1); r1=x (plain)
+    b = GraphBuilder()
+    wx = b.write(0, "x", annot="plain")
+    wy = b.write(0, "y", annot="release")
+    b.read(1, "y", wy, value=1, annot="acquire" if acquire else "once")
+    b.read(1, "x", None if stale else wx, value=0 if stale else 1, annot="plain")
+    return b.graph()
+
+
+def test_release_and_acquire_bound_plain_accesses_so_they_do_not_race():
+    g = plain_message_passing(acquire=True, stale=False)
+    assert LK.violation(g) is None and LK.flags(g) == ()
+
+
+def test_a_plain_read_after_a_once_read_races_with_the_plain_write():
+    g = plain_message_passing(acquire=False, stale=False)
+    assert LK.violation(g) is None
+    assert LK.races(g) == [(0, 3, "wr-race")]
+
+
+def test_a_plain_read_missing_a_visible_plain_write_breaks_plain_coherence():
+    # Plain accesses are not in hb: the stale outcome fails the plain-access rules.
+    assert LK.violation(plain_message_passing(acquire=True, stale=True)) == "plain-coherence"
+
+
+def test_cycle_names_the_events_of_a_happens_before_cycle():
+    g = message_passing("wmb", "rmb")
+    ry, rx = 3, 5
+    cycle = LK.cycle(g)
+    assert cycle is not None and set(cycle) == {ry, rx}
+    assert LK.cycle(message_passing(None, None)) is None
+
+
+def test_cycle_names_the_events_of_a_coherence_cycle_once_per_rmw():
+    # CoRR through an RMW: P0: x=1   P1: xchg(x) reads 1; r=x reads 0.
+    b = GraphBuilder()
+    wx = b.write(0, "x")
+    xchg = b.rmw(1, "x", wx, read=1, written=2)
+    r = b.read(1, "x", None)
+    cycle = LK.cycle(b.graph())
+    assert cycle is not None and sorted(cycle) == [wx, xchg, r]
+
+
+def test_cycle_names_the_write_and_the_reader_behind_an_rcu_violation():
+    g = rcu_sync_read("sync-rcu")
+    wx, rx = 1, 4  # P0: rcu_read_lock, x=1, y=1, rcu_read_unlock   P1: r0=x ...
+    assert LK.cycle(g) == [wx, rx]
+
+
+def test_the_axioms_accept_a_graph_whose_threads_have_not_finished():
+    # MP+wmb+rmb with P1 stopped before its second read: no outcome is fixed yet.
+    b = GraphBuilder()
+    b.write(0, "x")
+    b.fence(0, "wmb")
+    wy = b.write(0, "y")
+    b.read(1, "y", wy, value=1)
+    b.fence(1, "rmb")
+    assert LK.violation(b.graph()) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs)
+def test_every_graph_the_sc_explorer_builds_is_lkmm_consistent(threads):
+    # SC is stronger than the LKMM: an SC execution is an LKMM execution.
+    res = explore(make_program(threads), Options(all_findings=True, shrink=False, model=LK))
+    assert res.stats.executions >= 1
+
+
+def test_the_model_relations_of_a_graph_can_be_read_as_relations():
+    rel = LK.relations(message_passing("wmb", "rmb"))
+    # view events: the initial writes of x and y, then P0's x=1, wmb, y=1, P1's r0=y, ...
+    ry, rx = 5, 7
+    assert {(ry, rx), (rx, ry)} <= rel.hb.relation().pairs
+    assert rel.v.origin[ry] == 3 and rel.v.origin[rx] == 5
