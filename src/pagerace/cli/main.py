@@ -350,6 +350,7 @@ def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[C
         steps = decode_execution(sched)
     except ValueError:
         raise UsageError("replay token", token, "a token printed after `replay:`") from None
+
     def keep(out: Outcome) -> bool:
         outs.append(out)
         return True
