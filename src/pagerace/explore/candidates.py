@@ -214,15 +214,27 @@ def _access(events: list[PathEvent], op: Op, old: Any, g: ModelThread) -> Any:
 
 
 # -- paths of every thread, under value domains ------------------------------------------
+Runs = dict[tuple[int, tuple[Any, ...]], tuple[ThreadPath | None, int | None]]
+
+
 def thread_paths(
-    program: Program, tid: int, domains: dict[int, list[Any]], inits: dict[int, Any]
+    program: Program,
+    tid: int,
+    domains: dict[int, list[Any]],
+    inits: dict[int, Any],
+    runs: Runs | None = None,
 ) -> list[ThreadPath]:
-    """Every path of thread ``tid`` whose reads return values from ``domains``."""
+    """Every path of thread ``tid`` whose reads return values from ``domains``
+    (``runs`` remembers each oracle's run across the rounds of the fixpoint)."""
+    runs = {} if runs is None else runs
     out: list[ThreadPath] = []
     stack: list[tuple[Any, ...]] = [()]
     while stack:
         oracle = stack.pop()
-        path, lid = run_path(program, tid, oracle)
+        key = (tid, tuple(value_key(v) for v in oracle))
+        if key not in runs:
+            runs[key] = run_path(program, tid, oracle)
+        path, lid = runs[key]
         if path is not None:
             out.append(path)
         elif lid is not None:
@@ -237,8 +249,9 @@ def all_paths(program: Program) -> tuple[list[list[ThreadPath]], int]:
     program.build(world)
     inits = {loc.lid: loc.init for loc in world.locations}
     domains: dict[int, list[Any]] = {lid: [v] for lid, v in inits.items()}
+    runs: Runs = {}
     for rounds in range(1, MAX_ROUNDS + 1):
-        paths = [thread_paths(program, t, domains, inits) for t in range(len(world.threads))]
+        paths = [thread_paths(program, t, domains, inits, runs) for t in range(len(world.threads))]
         # A value stored by a chain of n writes (an RMW reading the previous one) needs
         # n write events in one execution: rounds beyond the most writes any execution
         # has add only values no write can justify.
@@ -294,32 +307,89 @@ def candidates(
 
 
 def _graphs(combo: tuple[ThreadPath, ...], inits: dict[int, Any]) -> Iterator[ExecutionGraph]:
+    """Every (rf, co) of one combination of paths that is coherent per location: the
+    choices of each location are made (and pruned) on their own, then combined."""
     events, reads, writes = _events(combo)
-    rf_choices: list[list[int | None]] = []
+    by_loc: dict[int, list[int]] = {}
     for r in reads:
-        e = events[r]
-        want = value_key(e.read_value)
+        lid = events[r].lid
+        assert lid is not None
+        by_loc.setdefault(lid, [])
+    for lid in writes:
+        by_loc.setdefault(lid, [])
+    for r in reads:
+        by_loc[events[r].lid].append(r)  # type: ignore[index]
+    per_loc: list[list[tuple[tuple[int, ...], tuple[int | None, ...]]]] = []
+    locs = sorted(by_loc)
+    for lid in locs:
+        options = _location_choices(events, lid, by_loc[lid], writes.get(lid, []), inits)
+        if not options:
+            return
+        per_loc.append(options)
+    for choice in itertools.product(*per_loc):
+        evs = list(events)
+        co: dict[str, list[int]] = {}
+        for lid, (ws, rfs) in zip(locs, choice, strict=True):
+            for r, w in zip(by_loc[lid], rfs, strict=True):
+                evs[r] = evs[r]._replace(rf=w)
+            if ws:
+                co[evs[ws[0]].loc or ""] = list(ws)
+        yield ExecutionGraph(evs, co)
+
+
+def _location_choices(
+    events: list[Event], lid: int, reads: list[int], writes: list[int], inits: dict[int, Any]
+) -> list[tuple[tuple[int, ...], tuple[int | None, ...]]]:
+    """The (co order, rf of each read) of one location that are coherent (acyclic
+    ``po-loc | rf | co | fr``, checked as its two-event patterns CoWW, CoRW, CoWR, CoRR)
+    and atomic (an RMW right after the write it read)."""
+    init_key = value_key(inits.get(lid))
+    sources: list[list[int | None]] = []
+    for r in reads:
+        want = value_key(events[r].read_value)
         srcs: list[int | None] = [
-            w
-            for w in writes.get(e.lid if e.lid is not None else -1, ())
-            if w != r and value_key(events[w].written_value) == want
+            w for w in writes if w != r and value_key(events[w].written_value) == want
         ]
-        if e.lid is not None and value_key(inits.get(e.lid)) == want:
+        if init_key == want:
             srcs.append(None)
         if not srcs:
-            return
-        rf_choices.append(srcs)
-    locs = sorted(writes)
-    for rfs in itertools.product(*rf_choices):
-        evs = list(events)
-        for r, w in zip(reads, rfs, strict=True):
-            evs[r] = evs[r]._replace(rf=w)
-        if not _rf_coherent(evs, reads):
-            continue
-        for cos in itertools.product(*(itertools.permutations(writes[lid]) for lid in locs)):
-            co = {evs[ws[0]].loc or "": list(ws) for ws in cos if ws}
-            if _co_coherent(evs, co):
-                yield ExecutionGraph(evs, co)
+            return []
+        sources.append(srcs)
+    touching = sorted(set(reads) | set(writes), key=lambda x: (events[x].tid, events[x].po_index))
+    out = []
+    for ws in itertools.permutations(writes):
+        pos: dict[int | None, int] = {w: i for i, w in enumerate(ws)}
+        pos[None] = -1
+        for rfs in itertools.product(*sources):
+            rf = dict(zip(reads, rfs, strict=True))
+            if _coherent(events, touching, pos, rf):
+                out.append((ws, rfs))
+    return out
+
+
+def _coherent(
+    events: list[Event], touching: list[int], pos: dict[int | None, int], rf: dict[int, int | None]
+) -> bool:
+    """Walk each thread's accesses in po order: a read may not read co-before anything
+    its thread already saw or wrote; a write must be co-after all of it."""
+    tid, floor = -1, -1
+    for x in touching:
+        e = events[x]
+        if e.tid != tid:
+            tid, floor = e.tid, -1
+        if e.reads:
+            p = pos[rf[x]]
+            if p < floor:
+                return False
+            floor = p
+        if e.writes:
+            p = pos[x]
+            if p <= floor:
+                return False
+            if e.reads and pos[rf[x]] != p - 1:
+                return False  # atomicity
+            floor = p
+    return True
 
 
 def _events(
@@ -348,26 +418,3 @@ def _events(
             if p.writes and p.lid is not None:
                 writes.setdefault(p.lid, []).append(eid)
     return events, reads, writes
-
-
-def _rf_coherent(evs: list[Event], reads: list[int]) -> bool:
-    """Cheap necessary conditions: no read from a po-later write of its own thread."""
-    for r in reads:
-        e = evs[r]
-        if e.rf is not None:
-            w = evs[e.rf]
-            if w.tid == e.tid and w.po_index > e.po_index:
-                return False
-    return True
-
-
-def _co_coherent(evs: list[Event], co: dict[str, list[int]]) -> bool:
-    """``co`` agrees with program order on each location (coherence: write-write)."""
-    for ws in co.values():
-        last: dict[int, int] = {}
-        for w in ws:
-            e = evs[w]
-            if last.get(e.tid, -1) > e.po_index:
-                return False
-            last[e.tid] = e.po_index
-    return True
