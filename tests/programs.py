@@ -25,6 +25,7 @@ OPCODES = (
     "locked_inc",
     "bitlock_inc",
     "branch_write",
+    "test_bit_write",
 )
 
 instr = st.tuples(st.sampled_from(OPCODES), st.integers(0, 1), st.integers(0, 2))
@@ -66,6 +67,9 @@ def _run(w: World, code: list[Instr], xs: list[Any], lock: Any, flags: Any) -> C
                 k.bit_spin_lock(3, flags, "L")
                 k.atomic_inc(x)
                 k.bit_spin_unlock(3, flags, "L")
+            elif op == "test_bit_write":  # a load observing one bit of the flags word
+                if k.test_bit(c, flags):
+                    k.WRITE_ONCE(x, c)
             elif op == "branch_write":  # noqa: SIM102 - the read is its own step
                 if k.READ_ONCE(x) == c % 2:
                     k.WRITE_ONCE(xs[1 - i], c)

@@ -121,6 +121,9 @@ class Op(NamedTuple):
     addr: frozenset[int] = frozenset()
     data: frozenset[int] = frozenset()
     detail: str = ""  # free text for traces, e.g. "bit 24" or "irqs off"
+    # The bits of the word a load's result depends on (``test_bit``: one bit), or None
+    # for all of them: a write that changes none of these bits commutes with the load.
+    mask: int | None = None
 
     @property
     def shared(self) -> bool:

@@ -24,26 +24,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pagerace.core.ops import Op
+from pagerace.core.ops import Op, OpKind
 from pagerace.explore.execution import Execution, Step
 from pagerace.explore.runtime import peek_effect
+from pagerace.explore.values import raw
 
 
 class Info(NamedTuple):
-    """What independence needs to know of an event: thread, location, read/write."""
+    """What independence needs to know of an event: thread, location, read/write, and
+    which bits: ``rmask`` the bits a load's result depends on, ``wmask`` the bits a
+    write changed (None: unknown or all)."""
 
     tid: int
     lid: int | None
     reads: bool
     writes: bool
+    rmask: int | None = None
+    wmask: int | None = None
 
 
 def dependent(a: Info, b: Info) -> bool:
+    """Same thread, or same location with a write, except that a load that observes
+    only some bits and a write that changes none of them commute (``test_bit`` against
+    a bit lock on the same flags word; a write of the value already there): swapped,
+    the load returns the same result and the write writes the same value."""
     if a.tid == b.tid:
         return True
     if a.lid is None or a.lid != b.lid:
         return False
-    return a.writes or b.writes
+    if a.writes and b.writes:
+        return True
+    if a.writes:
+        return b.reads and _overlap(b.rmask, a.wmask)
+    if b.writes:
+        return a.reads and _overlap(a.rmask, b.wmask)
+    return False
+
+
+def _overlap(rmask: int | None, wmask: int | None) -> bool:
+    return rmask is None or wmask is None or bool(rmask & wmask)
 
 
 @dataclass(slots=True)
@@ -66,14 +85,36 @@ class Node:
 
 def step_info(step: Step) -> Info:
     e = step.event
-    return tuple.__new__(Info, (e.tid, e.lid, e.reads, e.writes))  # Info(...), on the hot path
+    wmask = None
+    if e.writes:
+        old, new = step.before, e.written_value
+        if type(old) is int and type(new) is int:
+            wmask = old ^ new
+    # Info(...) through tuple.__new__: this is the hot path.
+    return tuple.__new__(Info, (e.tid, e.lid, e.reads, e.writes, step.op.mask, wmask))
+
+
+def pending_info(tid: int, op: Op, value: object) -> Info:
+    """``op`` (not run yet) as it would run on a location holding ``value``."""
+    assert op.loc is not None
+    reads, writes = peek_effect(op, value)
+    wmask = None
+    if writes and type(value) is int:
+        new = raw(op.value) if op.kind is OpKind.STORE else _rmw_value(op, value)
+        wmask = value ^ new if type(new) is int else None
+    return Info(tid, op.loc.lid, reads, writes, op.mask, wmask)
+
+
+def _rmw_value(op: Op, value: object) -> object:
+    if op.fn is None or (op.cond is not None and not op.cond(value)):
+        return None  # an await that cannot run yet: what it writes is unknown
+    return op.fn(value)[0]
 
 
 def next_info(ex: Execution, tid: int) -> Info:
     op = ex.threads[tid].pending
     assert op is not None and op.loc is not None
-    reads, writes = peek_effect(op, ex.pending_value(tid))
-    return Info(tid, op.loc.lid, reads, writes)
+    return pending_info(tid, op, ex.pending_value(tid))
 
 
 def weak_initial(p: Info, v: Sequence[Info]) -> bool:
@@ -129,6 +170,7 @@ class RaceAnalyser:
         self.pos: list[int] = []  # index of each step among its thread's steps
         self.tid: list[int] = []
         self.accesses: dict[int, list[int]] = {}
+        self.infos: list[Info] = []  # step_info of each step of the current run
         self.valid = 0  # how many leading clocks belong to the current run's prefix
 
     def skip(self, replayed: int) -> None:
@@ -148,7 +190,7 @@ class RaceAnalyser:
         with the writes that kept it disabled."""
         begin = min(start, self.valid)
         self._truncate(begin)
-        vc, pos, accesses = self.vc, self.pos, self.accesses
+        vc, pos, accesses, infos = self.vc, self.pos, self.accesses, self.infos
         last_of_thread = self._last_of_thread(begin)
         inserted = 0
         for j in range(begin, len(steps)):
@@ -162,16 +204,20 @@ class RaceAnalyser:
             lid = e.lid
             assert lid is not None
             acc = accesses.setdefault(lid, [])
+            info = infos[j] if j < len(infos) else step_info(s)
+            if j == len(infos):
+                infos.append(info)
             for k in reversed(acc):
-                # Writes to one location are totally ordered by hb: the last write's
-                # clock covers every earlier access, so the walk stops there.
-                if steps[k].event.writes:
-                    _join(clock, vc[k])
+                if not dependent(infos[k], info):
+                    continue
+                _join(clock, vc[k])
+                # Writes to one location are totally ordered by hb: the latest write a
+                # load depends on covers every earlier access it depends on.  A write
+                # walks on: an earlier load may commute with the writes in between.
+                if not e.writes and steps[k].event.writes:
                     break
-                if e.writes:
-                    _join(clock, vc[k])
             if j >= start:
-                inserted += _scan(steps, nodes, vc, pos, acc, race_clock, s.op, t, e.writes, j)
+                inserted += _scan(steps, nodes, vc, pos, acc, race_clock, s.op, info, j, infos)
             clock[t] = pos[j] + 1
             vc.append(clock)
             self.tid.append(t)
@@ -181,6 +227,7 @@ class RaceAnalyser:
             prev = last_of_thread.get(w.tid)
             clock = list(vc[prev]) if prev is not None else [0] * self.nthreads
             assert w.op.loc is not None
+            waiter = Info(w.tid, w.op.loc.lid, True, True, w.op.mask, None)
             inserted += _scan(
                 steps,
                 nodes,
@@ -189,9 +236,9 @@ class RaceAnalyser:
                 accesses.get(w.op.loc.lid, []),
                 clock,
                 w.op,
-                w.tid,
-                True,
+                waiter,
                 len(steps),
+                infos,
             )
         self.valid = len(steps)
         return inserted
@@ -199,7 +246,7 @@ class RaceAnalyser:
     def _truncate(self, start: int) -> None:
         if len(self.vc) == start:
             return
-        del self.vc[start:], self.pos[start:], self.tid[start:]
+        del self.vc[start:], self.pos[start:], self.tid[start:], self.infos[start:]
         for acc in self.accesses.values():
             while acc and acc[-1] >= start:
                 acc.pop()
@@ -228,31 +275,29 @@ def _scan(
     acc: Sequence[int],
     race_clock: list[int],
     op: Op,
-    tid: int,
-    writes: bool,
+    info: Info,
     j: int,
+    infos: Sequence[Info],
 ) -> int:
-    """Races of thread ``tid``'s event ``op`` (at position ``j``; ``writes``: what it did
-    there) with the earlier accesses ``acc`` to its location, latest first.
-    ``race_clock`` starts as what happens before it in its own thread and grows with
-    each access passed."""
+    """Races of the event ``info`` (thread ``info.tid``'s ``op`` at position ``j``) with
+    the earlier accesses ``acc`` to its location, latest first.  ``race_clock`` starts
+    as what happens before it in its own thread and grows with each access passed."""
     inserted = 0
-    lid = op.loc.lid if op.loc is not None else None
+    tid = info.tid
     for k in reversed(acc):
+        if not dependent(infos[k], info):
+            continue
         sk = steps[k]
         ek = sk.event
-        if not (ek.writes or writes):
-            continue
         if ek.tid != tid and race_clock[ek.tid] <= pos[k]:
             if op.cond is not None and not op.cond(sk.before):
                 continue  # it was disabled before k: reverse with an earlier write
             # Moved before k, the event reads what k found: its effect there is exact.
-            reads, may_write = peek_effect(op, sk.before)
-            last = Info(tid, lid, reads, may_write)
-            inserted += _reverse(steps, nodes, vc, pos, k, j, last)
+            last = pending_info(tid, op, sk.before)
+            inserted += _reverse(steps, nodes, vc, pos, k, j, last, infos)
         _join(race_clock, vc[k])
-        if ek.writes:
-            break  # every earlier access happens before this write: none can race
+        if ek.writes and not info.writes:
+            break  # every earlier access this load depends on happens before this write
     return inserted
 
 
@@ -264,11 +309,12 @@ def _reverse(
     i: int,
     j: int,
     last: Info,
+    infos: Sequence[Info],
 ) -> int:
     """Insert ``notdep(e_i).e_j`` at the node before ``e_i`` (JACM 2017, race reversal);
-    ``last`` describes ``e_j`` conservatively (an RMW may write once reordered)."""
+    ``last`` describes ``e_j`` as it would run there."""
     ti, pi = steps[i].event.tid, pos[i]
-    v = [step_info(steps[k]) for k in range(i + 1, j) if vc[k][ti] <= pi]
+    v = [infos[k] for k in range(i + 1, j) if vc[k][ti] <= pi]
     v.append(last)
     node = nodes[i]
     if any(weak_initial(q, v) for q in node.sleep.values()):

@@ -385,6 +385,7 @@ class Execution:
                     None if lock is None else lock.key,
                     detail or op.detail,
                     src,
+                    op.mask if reads and not writes else None,
                 ),
             )
         t.index += 1

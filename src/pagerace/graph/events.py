@@ -65,6 +65,7 @@ class Event(NamedTuple):
     lock_key: str | None = None
     detail: str = ""
     src: SourceRef | None = None
+    mask: int | None = None  # a load that observed only these bits (Op.mask)
 
     @property
     def is_memory(self) -> bool:

@@ -130,7 +130,10 @@ class ExecutionGraph:
     @cached_property
     def key(self) -> tuple[object, ...]:
         """A canonical value: equal for two runs iff they built the same graph (same
-        events per thread, same rf, same co), whatever order the events were added in."""
+        events per thread, same rf, same co), whatever order the events were added in.
+        A load that observed only some bits (``Event.mask``: ``test_bit``) is keyed by
+        the bits it saw, not by the write it read: runs that differ only there behave
+        alike, and the interleaving explorer treats them as one."""
         pos = {e.eid: (e.tid, e.po_index) for e in self.events}
         threads = sorted({e.tid for e in self.events})
         per_thread = tuple(
@@ -141,7 +144,7 @@ class ExecutionGraph:
                     e.name,
                     e.loc,
                     repr(e.written_value),
-                    None if e.rf is None else pos[e.rf],
+                    _source(e, pos),
                 )
                 for e in sorted(
                     (x for x in self.events if x.tid == t and x.kind is not EventKind.LOCAL),
@@ -152,3 +155,9 @@ class ExecutionGraph:
         )
         co = tuple(sorted((loc, tuple(pos[w] for w in ws)) for loc, ws in self.co_order.items()))
         return (per_thread, co)
+
+
+def _source(e: Event, pos: dict[int, tuple[int, int]]) -> object:
+    if e.mask is not None:
+        return ("bits", e.read_value & e.mask)
+    return None if e.rf is None else pos[e.rf]

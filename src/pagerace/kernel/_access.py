@@ -27,10 +27,28 @@ def location(x: Any, primitive: str) -> tuple[Location, frozenset[int]]:
     return loc, deps
 
 
-def load(name: str, x: Any, annot: str, detail: str = "") -> Any:
+def load(name: str, x: Any, annot: str, detail: str = "", mask: int | None = None) -> Any:
+    """``mask``: the bits the caller's result depends on (None: the whole word)."""
     loc, addr = location(x, name)
     return submit(
-        _op(Op, (OpKind.LOAD, name, annot, loc, None, None, None, None, None, addr, EMPTY, detail))
+        _op(
+            Op,
+            (
+                OpKind.LOAD,
+                name,
+                annot,
+                loc,
+                None,
+                None,
+                None,
+                None,
+                None,
+                addr,
+                EMPTY,
+                detail,
+                mask,
+            ),
+        )
     )
 
 
@@ -40,7 +58,22 @@ def store(
     loc, addr = location(x, name)
     submit(
         _op(
-            Op, (OpKind.STORE, name, annot, loc, value, None, None, None, lock, addr, EMPTY, detail)
+            Op,
+            (
+                OpKind.STORE,
+                name,
+                annot,
+                loc,
+                value,
+                None,
+                None,
+                None,
+                lock,
+                addr,
+                EMPTY,
+                detail,
+                None,
+            ),
         )
     )
 
@@ -65,7 +98,10 @@ def rmw(
         if isinstance(o, Val):
             data |= o.deps
     return submit(
-        _op(Op, (OpKind.RMW, name, annot, loc, None, fn, cond, check, lock, addr, data, detail))
+        _op(
+            Op,
+            (OpKind.RMW, name, annot, loc, None, fn, cond, check, lock, addr, data, detail, None),
+        )
     )
 
 

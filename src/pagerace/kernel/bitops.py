@@ -22,7 +22,8 @@ def _mask(nr: Any) -> int:
 
 
 def test_bit(nr: Any, addr: Any) -> Any:
-    return (load("test_bit", addr, "once") >> int(raw(nr))) & 1
+    bit = int(raw(nr))
+    return (load("test_bit", addr, "once", mask=1 << bit) >> bit) & 1
 
 
 def set_bit(nr: Any, addr: Any) -> None:

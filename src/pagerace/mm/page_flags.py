@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pagerace.kernel._access import load
 from pagerace.kernel.bitops import __clear_bit, __set_bit, clear_bit, set_bit, test_bit
-from pagerace.kernel.once import READ_ONCE
 from pagerace.mm.page import PG_head, PG_lru, PG_slab, PG_tail
 
 
@@ -52,4 +52,5 @@ def SetPageLRU(page: Any) -> None:  # noqa: N802
 
 def PageCompound(page: Any) -> Any:  # noqa: N802
     """One load of ``flags`` tested against PG_head|PG_tail."""
-    return READ_ONCE(page.flags) & (1 << PG_head | 1 << PG_tail)
+    mask = 1 << PG_head | 1 << PG_tail
+    return load("READ_ONCE", page.flags, "once", mask=mask) & mask
