@@ -355,7 +355,7 @@ def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[C
         outs.append(out)
         return True
 
-    if not Trust(program, mm, keep).replay(steps) or not outs:
+    if not Trust(program, mm, keep).replay(steps, capture=True) or not outs:
         raise UsageError(
             "replay token",
             token,

@@ -29,7 +29,7 @@ from pagerace.explore.result import Counterexample, Finding, Result, Stats
 from pagerace.explore.runtime import Program, World
 from pagerace.explore.shrink import shrink
 from pagerace.explore.strategies import make_strategy
-from pagerace.explore.trust import Outcome, Trust, encode_execution
+from pagerace.explore.trust import Outcome, Trust, decode_execution, encode_execution
 from pagerace.explore.weak import counterexample, race_findings
 from pagerace.models.base import MemoryModel
 
@@ -139,14 +139,27 @@ class _Collector:
         for f in findings:
             if f.signature not in self.seen:
                 self.seen.add(f.signature)
-                token = f"{self.opts.replay_prefix}@{encode_execution(out.graph)}"
-                self.result.counterexamples.append(counterexample(out, f, token))
+                code = encode_execution(out.graph)
+                token = f"{self.opts.replay_prefix}@{code}"
+                shown = self._with_sources(out, model, code)
+                self.result.counterexamples.append(counterexample(shown, f, token))
         if findings and not self.opts.all_findings:
             self.stop = True
         if self.opts.max_executions is not None and st.executions >= self.opts.max_executions:
             self.stop = True
             self.result.bound_reason = f"max_executions={self.opts.max_executions} reached"
         self._progress()
+
+    def _with_sources(self, out: Outcome, model: MemoryModel, code: str) -> Outcome:
+        """The execution replayed once more, recording each event's model source line."""
+        again: list[Outcome] = []
+
+        def keep(o: Outcome) -> bool:
+            again.append(o)
+            return True
+
+        Trust(self.program, model, keep).replay(decode_execution(code), capture=True)
+        return again[0] if again else out
 
     def _check_graph(self, ex: Execution) -> None:
         g = ex.graph()

@@ -43,7 +43,7 @@ from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
 from pagerace.explore.result import Finding
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
 from pagerace.explore.values import Val, raw
-from pagerace.graph.events import Event, EventKind
+from pagerace.graph.events import Event, EventKind, SourceRef
 from pagerace.graph.graph import ExecutionGraph
 from pagerace.models.base import MemoryModel
 
@@ -74,6 +74,7 @@ class WEvent:
     cond: Callable[[Any], bool] | None = None
     check: Callable[[Any], str | None] | None = None  # the unlock-owner check
     blocked: bool = False  # an await that read a value it cannot proceed on: it waits
+    src: SourceRef | None = None  # where in the model (counterexample replays only)
 
     @property
     def tid(self) -> int:
@@ -147,7 +148,8 @@ class _Live:
     """A fresh build of the program with each thread re-run to the end of its events in
     the graph; ``pending[t]`` is thread t's next op (None when it has finished)."""
 
-    def __init__(self, program: Program, g: WGraph) -> None:
+    def __init__(self, program: Program, g: WGraph, capture: bool = False) -> None:
+        self.capture = capture
         self.world = World(program.params)
         program.build(self.world)
         self.inits = [loc.init for loc in self.world.locations]
@@ -162,7 +164,7 @@ class _Live:
         irq = tuple(self.world.location(f"irq_state[{name}]", 0) for name, _ in self.world.threads)
         self.inits += [0] * len(irq)
         for (name, fn), word in zip(self.world.threads, irq, strict=True):
-            th = ModelThread(fn, False)
+            th = ModelThread(fn, capture)
             th.rcu, th.rcu_all = Location(-1, f"rcu_gp_state[{name}]"), ()
             th.irq_word, th.irq_all = word, irq
             self.threads.append(th)
@@ -229,6 +231,7 @@ class _Live:
             ref=ref, stamp=stamp, name=op.name, annot=op.annot,
             lid=None if loc is None else loc.lid, addr=op.addr, ctrl=th.ctrl_deps,
             lock=op.lock, detail=op.detail, fn=op.fn, cond=op.cond, check=op.check,
+            src=SourceRef(*th.src) if self.capture and th.src is not None else None,
         )  # fmt: skip
         if loc is None:
             kind = EventKind.FENCE if op.kind is OpKind.FENCE else EventKind.LOCAL
@@ -309,7 +312,7 @@ def to_graph(g: WGraph, world: World) -> ExecutionGraph:
             e.ref, e.tid, e.idx, e.kind, e.name, e.annot,
             None if e.lid is None else locs[e.lid].name, e.lid, e.reads, e.writes,
             e.read_value, e.written_value, e.rf, e.addr, e.data, e.ctrl,
-            None if e.lock is None else e.lock.key, e.detail,
+            None if e.lock is None else e.lock.key, e.detail, e.src,
         )
         for e in sorted(g.events.values(), key=lambda e: e.stamp)
     ]  # fmt: skip
@@ -343,11 +346,14 @@ class Trust:
                 return False
         return not self.bounded
 
-    def replay(self, steps: list[tuple[int, int | None, int | None]]) -> bool:
+    def replay(
+        self, steps: list[tuple[int, int | None, int | None]], capture: bool = False
+    ) -> bool:
         """Rebuild one execution from :func:`decode_execution` steps and report it
-        through ``on_outcome``; False when the steps do not fit the program."""
+        through ``on_outcome`` (``capture``: with each event's model source line);
+        False when the steps do not fit the program."""
         g = WGraph()
-        live = _Live(self.program, g)
+        live = _Live(self.program, g, capture)
         try:
             placed: list[tuple[int, int | None, int]] = []
             for tid, rf, pos in steps:
