@@ -386,6 +386,7 @@ class Execution:
                     detail or op.detail,
                     src,
                     op.mask if reads and not writes else None,
+                    None if lock is None else lock.cls,
                 ),
             )
         t.index += 1

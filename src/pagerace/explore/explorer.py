@@ -24,6 +24,7 @@ from pagerace.explore.dpor import (
     step_info,
 )
 from pagerace.explore.execution import Execution
+from pagerace.explore.observer import ObservedRun, Observer
 from pagerace.explore.replay import encode_schedule, replay
 from pagerace.explore.result import Counterexample, Finding, Result, Stats
 from pagerace.explore.runtime import Program, World
@@ -51,6 +52,8 @@ class Options:
     # one (sc) is checked on every graph the DPOR explorer builds (tests).
     model: MemoryModel | None = None
     count_graphs: bool = False
+    # Analyses fed every complete execution (lockdep, the cost model): see observer.py.
+    observers: tuple[Observer, ...] = field(default=(), compare=False)
     final_states: bool = False  # tally the final memory states (tests, litmus outcomes)
     on_progress: Callable[[Stats], None] | None = field(default=None, compare=False)
     # Called once per complete execution (not for runs cut short, nor for the replays
@@ -102,6 +105,11 @@ class _Collector:
                 self.result.final_states[key] = self.result.final_states.get(key, 0) + 1
             if self.opts.on_execution is not None:
                 self.opts.on_execution(ex.world, tuple(ex.findings))
+            if self.opts.observers:
+                names = tuple(t.name for t in ex.threads)
+                run = ObservedRun(names, tuple(ex.events), tuple(ex.findings))
+                for obs in self.opts.observers:
+                    obs.observe(run)
         if self.opts.count_graphs or self.opts.model is not None:
             self._check_graph(ex)
         for f in ex.findings:
@@ -130,6 +138,11 @@ class _Collector:
             self.result.final_states[key] = self.result.final_states.get(key, 0) + 1
         if self.opts.on_execution is not None:
             self.opts.on_execution(out.world, tuple(findings))
+        if self.opts.observers:
+            names = tuple(name for name, _ in out.world.threads)
+            run = ObservedRun(names, out.graph.events, tuple(findings))
+            for obs in self.opts.observers:
+                obs.observe(run)
         if self.opts.count_graphs:
             if out.graph.key in self.graphs:
                 self.stats.duplicate_graphs = (self.stats.duplicate_graphs or 0) + 1

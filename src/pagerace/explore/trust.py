@@ -312,7 +312,8 @@ def to_graph(g: WGraph, world: World) -> ExecutionGraph:
             e.ref, e.tid, e.idx, e.kind, e.name, e.annot,
             None if e.lid is None else locs[e.lid].name, e.lid, e.reads, e.writes,
             e.read_value, e.written_value, e.rf, e.addr, e.data, e.ctrl,
-            None if e.lock is None else e.lock.key, e.detail, e.src,
+            None if e.lock is None else e.lock.key, e.detail, e.src, None,
+            None if e.lock is None else e.lock.cls,
         )
         for e in sorted(g.events.values(), key=lambda e: e.stamp)
     ]  # fmt: skip

@@ -66,6 +66,7 @@ class Event(NamedTuple):
     detail: str = ""
     src: SourceRef | None = None
     mask: int | None = None  # a load that observed only these bits (Op.mask)
+    lock_class: str | None = None  # the lockdep class of a lock event (LockAction.cls)
 
     @property
     def is_memory(self) -> bool:
