@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pagerace.cli import cost_cmd, lockdep_cmd
 from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.explorer import STRATEGIES, Options, explore
 from pagerace.explore.replay import decode_schedule, replay
@@ -83,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lt.add_argument("--timeout", type=float, metavar="S", help="seconds per test")
     lt.add_argument("--json", action="store_true")
+    lockdep_cmd.add_parser(sub)
+    cost_cmd.add_parser(sub)
     return p
 
 
@@ -95,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args.token, args.json)
         if args.command == "litmus":
             return _litmus(args)
+        if args.command == "lockdep":
+            return lockdep_cmd.run(args)
+        if args.command == "cost":
+            return cost_cmd.run(args)
         if args.replay:
             return _replay(args.replay, args.json)
         return _check(args)

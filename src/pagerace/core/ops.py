@@ -90,13 +90,46 @@ class LockAction:
     """Ghost information for lock primitives: which lock, acquired or released.
 
     ``key`` names the lock instance (``H.flags:PG_compound_lock``); ``cls`` is the lockdep
-    class ("compound_lock of a page").  ``bit`` is set for bit spinlocks.
+    class ("compound_lock of a page").  ``bit`` is set for bit spinlocks.  ``subclass``
+    (``spin_lock_nested``) and ``nest_lock`` (the key of the lock that serialises
+    nesting, ``spin_lock_nest_lock``) are lockdep annotations: they change no
+    execution.  An event carries its op's ``detail``, not this value, so the primitives
+    append :attr:`annotation` to the detail and analyses read it back with
+    :func:`lockdep_annotation`.
     """
 
     action: str  # "acquire" | "release"
     key: str
     cls: str
     bit: int | None = None
+    subclass: int = 0
+    nest_lock: str | None = None
+
+    @property
+    def annotation(self) -> str:
+        """The trace text of the annotations: ``subclass 1``, ``nest_lock zone.lock``."""
+        parts = [f"subclass {self.subclass}"] if self.subclass else []
+        if self.nest_lock is not None:
+            parts.append(f"nest_lock {self.nest_lock}")
+        return "; ".join(parts)
+
+
+def with_annotation(detail: str, lock: LockAction) -> str:
+    """An op's trace text followed by its lock's lockdep annotations, if any."""
+    return "; ".join(filter(None, (detail, lock.annotation)))
+
+
+def lockdep_annotation(detail: str) -> tuple[int, str | None]:
+    """The ``(subclass, nest_lock)`` that :func:`with_annotation` wrote into a detail."""
+    if "subclass " not in detail and "nest_lock " not in detail:
+        return 0, None
+    subclass, nest = 0, None
+    for part in detail.split("; "):
+        if part.startswith("subclass ") and part[9:].isdigit():
+            subclass = int(part[9:])
+        elif part.startswith("nest_lock "):
+            nest = part[10:]
+    return subclass, nest
 
 
 class Op(NamedTuple):

@@ -19,7 +19,7 @@ from pagerace.kernel.barriers import (
     smp_rmb,
     smp_wmb,
 )
-from pagerace.kernel.bit_spinlock import bit_spin_lock, bit_spin_unlock
+from pagerace.kernel.bit_spinlock import bit_lock_key, bit_spin_lock, bit_spin_unlock
 from pagerace.kernel.bitops import (
     __clear_bit,
     __clear_bit_unlock,
@@ -53,7 +53,16 @@ from pagerace.kernel.rcu import (
     synchronize_rcu,
     synchronize_srcu,
 )
-from pagerace.kernel.spinlock import spin_is_locked, spin_lock, spin_trylock, spin_unlock
+from pagerace.kernel.spinlock import (
+    spin_is_locked,
+    spin_lock,
+    spin_lock_irqsave,
+    spin_lock_nest_lock,
+    spin_lock_nested,
+    spin_trylock,
+    spin_unlock,
+    spin_unlock_irqrestore,
+)
 
 __all__ = [
     *_atomic_all,
@@ -67,6 +76,7 @@ __all__ = [
     "__set_bit",
     "__test_and_set_bit",
     "barrier",
+    "bit_lock_key",
     "bit_spin_lock",
     "bit_spin_unlock",
     "clear_bit",
@@ -93,8 +103,12 @@ __all__ = [
     "smp_wmb",
     "spin_is_locked",
     "spin_lock",
+    "spin_lock_irqsave",
+    "spin_lock_nest_lock",
+    "spin_lock_nested",
     "spin_trylock",
     "spin_unlock",
+    "spin_unlock_irqrestore",
     "srcu_read_lock",
     "srcu_read_unlock",
     "synchronize_rcu",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagerace.core.ops import LockAction
+from pagerace.core.ops import LockAction, with_annotation
 from pagerace.explore.values import raw
 from pagerace.kernel._access import location, rmw
 
@@ -24,19 +24,36 @@ def _lock(nr: Any, addr: Any, action: str, name: str, cls: str) -> LockAction:
     return LockAction(action, f"{loc.name}:{name}", cls, bit=int(raw(nr)))
 
 
-def bit_spin_lock(nr: Any, addr: Any, name: str = "", cls: str = "bit_spin_lock") -> None:
-    """``name`` names the bit in traces and reports (e.g. ``PG_compound_lock``)."""
+def bit_lock_key(nr: Any, addr: Any, name: str = "") -> str:
+    """The instance name of the bit lock ``nr`` in ``addr`` (``H.flags:PG_compound_lock``),
+    as its lock events carry it: what a ``nest_lock`` annotation names."""
+    loc, _ = location(addr, "bit_lock_key")
+    return f"{loc.name}:{name or f'bit {int(raw(nr))}'}"
+
+
+def bit_spin_lock(
+    nr: Any, addr: Any, name: str = "", cls: str = "bit_spin_lock", nest_lock: str | None = None
+) -> None:
+    """``name`` names the bit in traces and reports (e.g. ``PG_compound_lock``).
+
+    ``nest_lock`` (the key of a held lock, see :func:`bit_lock_key`) is a hypothetical
+    annotation: 2013's bit spinlocks have no lockdep map, so no kernel API takes one.  It
+    says what a design would annotate if they were tracked (``pagerace lockdep
+    --track-bit-locks``), and changes no execution."""
     bit = int(raw(nr))
     m = 1 << bit
     label = name or f"bit {bit}"
+    action = _lock(nr, addr, "acquire", label, cls)
+    if nest_lock is not None:
+        action = LockAction("acquire", action.key, cls, bit, nest_lock=nest_lock)
     rmw(
         "bit_spin_lock",
         addr,
         lambda w: (w | m, None),
         "acquire",
         cond=lambda w: not w & m,
-        lock=_lock(nr, addr, "acquire", label, cls),
-        detail=label,
+        lock=action,
+        detail=with_annotation(label, action),
     )
 
 

@@ -26,7 +26,7 @@ from pagerace.mm.huge_memory import split_huge_page_refcount
 from pagerace.mm.mm_h import get_huge_page_tail
 from pagerace.mm.page import PG_referenced
 from pagerace.mm.page_flags import PageTail
-from pagerace.mm.variants import Variant
+from pagerace.mm.variants import V3_13, Variant
 
 PMD_HUGE = 1 << 0  # present and PSE: maps a THP
 _PAGE_BIT_SPLITTING = 1  # the pmd's splitting bit (its x86 position is not modelled)
@@ -49,26 +49,27 @@ def get_head_page_multiple(page: Any, nr: int) -> None:
     set_bit(PG_referenced, page.flags)
 
 
-def gup_huge_pmd(head: Any, first: int, nr: int) -> list[Any]:
-    """gup.c:117: pin subpages ``first .. first+nr-1`` of the THP at ``head``."""
+def gup_huge_pmd(head: Any, first: int, nr: int, variant: Variant = V3_13) -> list[Any]:
+    """gup.c:117: pin subpages ``first .. first+nr-1`` of the THP at ``head``.  ``v4.5``
+    ("mm: drop tail page refcounting", ref §8.5) pins the head only."""
     pages = []
     for i in range(first, first + nr):
         page = head[i]
-        if PageTail(page):
+        if variant.tail_refcounting and PageTail(page):
             get_huge_page_tail(page)
         pages.append(page)
     get_head_page_multiple(head, nr)
     return pages
 
 
-def gup_fast(pmd: Any, head: Any, first: int, nr: int) -> list[Any]:
+def gup_fast(pmd: Any, head: Any, first: int, nr: int, variant: Variant = V3_13) -> list[Any]:
     """``__get_user_pages_fast`` (gup.c:257) over one huge pmd; returns the pinned
     pages (none when it bails out to the slow path)."""
     flags = local_irq_save()
     pmd_val = plain_read(pmd)  # gup_pmd_range: the pmd is read once
     pages: list[Any] = []
     if pmd_val & PMD_HUGE and not pmd_val & PMD_SPLITTING:
-        pages = gup_huge_pmd(head, first, nr)
+        pages = gup_huge_pmd(head, first, nr, variant)
     local_irq_restore(flags)
     return pages
 

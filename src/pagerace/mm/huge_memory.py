@@ -8,6 +8,14 @@ non-atomic RMW (this clears PG_tail), ``smp_wmb``, copy ``_mapcount`` with a pla
 store; then ``atomic_sub`` the pins from the head, ``ClearPageHead``, unlock, and drop
 the temporary reference of each tail with ``put_page``.
 
+Oleg Nesterov's alternative (LKML 2013-12-17, ref §9.3; variant ``per-tail-lock``)
+also takes each tail's compound lock around that tail's step of the loop -- lock,
+transfer, unlock: at most two locks held, the head's and one tail's, not 512 -- so that
+get/put of a tail can lock the tail instead of pinning the head.  The lock bit lives in
+the very flags word the loop rewrites with plain stores ("we should change
+page_tail->flags carefully"), so the rewrite keeps PG_compound_lock out and the lock is
+released explicitly.  (``per-tail-lock-naive`` leaves this function as in v3.13.)
+
 Limitations: steps 4f and 4g of ref §5.2 (copying flags from the head, setting
 PG_dirty: two non-atomic RMWs of the tail's flags, back to back) are one non-atomic RMW
 here; a concurrent reader can only tell them apart by PG_dirty.  ``mapping``/``index``,
@@ -25,7 +33,7 @@ from pagerace.kernel.irq import local_irq_restore, local_irq_save
 from pagerace.kernel.once import plain_read, plain_write
 from pagerace.kernel.spinlock import spin_lock, spin_unlock
 from pagerace.mm.mm_h import compound_lock, compound_unlock
-from pagerace.mm.page import PAGE_FLAGS_CHECK_AT_PREP, PG_dirty, PG_referenced
+from pagerace.mm.page import PAGE_FLAGS_CHECK_AT_PREP, PG_compound_lock, PG_dirty, PG_referenced
 from pagerace.mm.page_flags import ClearPageHead
 from pagerace.mm.swap import put_page
 from pagerace.mm.variants import V3_13, Variant
@@ -39,18 +47,30 @@ def page_mapcount(page: Any) -> Any:
     return atomic_read(page._mapcount) + 1
 
 
+def tail_flags_cleared(variant: Variant) -> int:
+    """The bits step 4e clears in a tail's flags: every page flag but PG_hwpoison
+    (not modelled); ``per-tail-lock`` keeps the tail's lock, which it holds, out."""
+    if variant.split_locks_tails:
+        return PAGE_FLAGS_CHECK_AT_PREP & ~(1 << PG_compound_lock)
+    return PAGE_FLAGS_CHECK_AT_PREP
+
+
 def split_huge_page_refcount(
     head: Any, nr_pages: int, lru_lock: Any, variant: Variant = V3_13
 ) -> None:
     """``__split_huge_page_refcount`` (huge_memory.c:1679, v3.13).  With
     ``variant.split_count_late`` the ``atomic_add`` to the tail's ``_count`` comes after
-    the PG_tail clear: what a CPU without ``smp_mb`` could let other CPUs see."""
+    the PG_tail clear: what a CPU without ``smp_mb`` could let other CPUs see.  With
+    ``variant.split_locks_tails`` each tail's step runs under that tail's compound
+    lock."""
     flags = local_irq_save()  # spin_lock_irq(&zone->lru_lock)
     spin_lock(lru_lock)
     compound_lock(head)
     tail_count = 0
     for i in range(nr_pages - 1, 0, -1):
         tail = head[i]
+        if variant.split_locks_tails:
+            compound_lock(tail, head if variant.split_nest_lock else None)
         pins = page_mapcount(tail)
         BUG_ON(pins < 0, "split: negative tail mapcount")
         tail_count += int(pins)
@@ -58,17 +78,19 @@ def split_huge_page_refcount(
             atomic_add(page_mapcount(head) + pins + 1, tail._count)
             smp_mb()  # the tail's _count must be set before PG_tail is seen clear
         old = plain_read(tail.flags)  # clear every page flag: this clears PG_tail
-        plain_write(tail.flags, old & ~PAGE_FLAGS_CHECK_AT_PREP)
+        plain_write(tail.flags, old & ~tail_flags_cleared(variant))
         if variant.split_count_late:
             atomic_add(page_mapcount(head) + pins + 1, tail._count)
         old = plain_read(tail.flags)  # 4f and 4g: copy flags from the head, set dirty
         plain_write(tail.flags, old | plain_read(head.flags) & COPIED_FLAGS | 1 << PG_dirty)
         smp_wmb()  # clear PageTail before overwriting first_page (compound_trans_head)
         plain_write(tail._mapcount, plain_read(head._mapcount))
+        if variant.split_locks_tails:
+            compound_unlock(tail)
     atomic_sub(tail_count, head._count)
     ClearPageHead(head)
     compound_unlock(head)
     spin_unlock(lru_lock)
     local_irq_restore(flags)
     for i in range(1, nr_pages):
-        put_page(head[i])  # drop the temporary "+1" of step 4c
+        put_page(head[i], variant)  # drop the temporary "+1" of step 4c

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from pagerace.explore.runtime import fail
+from pagerace.explore.values import raw
 from pagerace.kernel.atomic import (
     atomic_dec_and_test,
     atomic_inc,
     atomic_inc_not_zero,
+    atomic_read,
     atomic_set,
     atomic_set_release,
 )
 from pagerace.kernel.barriers import smp_rmb
-from pagerace.kernel.bit_spinlock import bit_spin_lock, bit_spin_unlock
+from pagerace.kernel.bit_spinlock import bit_lock_key, bit_spin_lock, bit_spin_unlock
 from pagerace.kernel.irq import local_irq_restore, local_irq_save
 from pagerace.kernel.once import plain_read
 from pagerace.mm.page import PG_compound_lock
 from pagerace.mm.page_flags import PageTail
+from pagerace.mm.variants import V3_13, Variant
 
 COMPOUND_LOCK_CLASS = "compound_lock of a page"
 
@@ -39,9 +43,14 @@ def get_page_unless_zero(page: Any) -> Any:
     return atomic_inc_not_zero(page._count)
 
 
-def compound_lock(page: Any) -> None:
-    """mm.h:355: ``bit_spin_lock(PG_compound_lock, &page->flags)``."""
-    bit_spin_lock(PG_compound_lock, page.flags, "PG_compound_lock", COMPOUND_LOCK_CLASS)
+def compound_lock(page: Any, nest_lock: Any = None) -> None:
+    """mm.h:355: ``bit_spin_lock(PG_compound_lock, &page->flags)``.  ``nest_lock``: a
+    page whose compound lock is held and serialises this nesting, as a lockdep
+    annotation that 2013's bit spinlocks cannot carry (``per-tail-lock-nested``)."""
+    nest = None
+    if nest_lock is not None:
+        nest = bit_lock_key(PG_compound_lock, nest_lock.flags, "PG_compound_lock")
+    bit_spin_lock(PG_compound_lock, page.flags, "PG_compound_lock", COMPOUND_LOCK_CLASS, nest)
 
 
 def compound_unlock(page: Any) -> None:
@@ -61,8 +70,12 @@ def compound_unlock_irqrestore(page: Any, flags: bool) -> None:
     local_irq_restore(flags)
 
 
-def compound_head(page: Any) -> Any:
-    """mm.h:390, v3.13: one PageTail test, then ``first_page``; no barrier, no recheck."""
+def compound_head(page: Any, variant: Variant = V3_13) -> Any:
+    """mm.h:390, v3.13: one PageTail test, then ``first_page``; no barrier, no recheck.
+    With ``variant.compound_head_recheck`` ("mm: close PageTail race", v3.14 and
+    v3.13.10; ref §8.3) it is :func:`compound_trans_head`."""
+    if variant.compound_head_recheck:
+        return compound_trans_head(page)
     if PageTail(page):
         return plain_read(page.first_page)
     return page
@@ -77,6 +90,20 @@ def compound_trans_head(page: Any) -> Any:
         if PageTail(page):
             return head
     return page
+
+
+def page_count(page: Any, variant: Variant = V3_13) -> Any:
+    """mm.h:412: ``atomic_read(&compound_head(page)->_count)``.  A NULL head (a
+    ``first_page`` not yet written) is the oops of ref §8.3: a ``null-deref`` finding."""
+    head = compound_head(page, variant)
+    if raw(head) is None:
+        fail(
+            "null-deref",
+            f"BUG: unable to handle kernel NULL pointer dereference in page_count"
+            f"({page.name}): PG_tail is set but first_page is NULL",
+            check=f"null-deref:page_count:{page.name}",
+        )
+    return atomic_read(head._count)
 
 
 def get_huge_page_tail(page: Any) -> None:

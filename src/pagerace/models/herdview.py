@@ -79,13 +79,23 @@ herd's ``FW`` holds the final writes of the locations a test's final condition
 observes (often none), which is why lock.cat's ``lock-final`` flag ("the final value
 of a spinlock should not be tested") does not fire on every test that takes a lock:
 pass ``observed`` (the locations a litmus condition reads) to get herd's set.
+
+Skeletons: everything above but ``rf``, ``co``, the values and ``FW`` depends on the
+graph's events alone, and the candidate engine asks about many graphs that differ only
+in rf and co (so in the values their reads saw): that part is a :class:`Skeleton`,
+built once and shared by every view of a graph with the same events (compared on all
+fields but rf, the values, ``lid``, ``lock_key`` and ``src``, and on whether a
+``spin_is_locked`` saw the lock held), from a small first-in first-out cache.  A view
+adds its graph's rf and co (and, when asked, the values and ``FW``); models keep what
+they derive from the skeleton alone in ``Skeleton.derived``.  Views and skeletons are
+read-only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 
 from pagerace.core.errors import InternalError
 from pagerace.graph.events import Event, EventKind
@@ -133,10 +143,101 @@ def herd_set_name(tag: str) -> str:
     return tag[:1].upper() + tag[1:]
 
 
-@dataclass(frozen=True)
+_ALWAYS_SETS = ("R", "W", "F", "IW", "RMW", *TAGS, *LOCK_SETS)  # in sets, if empty
+_HERD_SET_NAMES = tuple((tag, herd_set_name(tag)) for tag in TAGS)
+
+
+class Skeleton:
+    """What :func:`herd_view` derives from a graph's events alone, with ``rf``, ``co`` and
+    the values read and written left out: the events, ``po``, the sets, the dependencies
+    and ``rmw``.  The candidate engine enumerates many graphs per combination of thread
+    paths that differ only in rf and co (and so in the values the reads saw), and these
+    share one skeleton (see :func:`skeleton`); ``derived`` is where the models keep
+    what they compute from it alone (the LKMM's rf-free relations).  Shared between
+    views: read-only once built, but for ``derived``.
+
+    ``sets`` lacks ``FW`` (it depends on co); ``reads`` lists, in event order, each
+    event's position in ``g.events`` with the view event holding its read and the
+    ``IW`` of its location; ``write_part`` maps an eid to the view event holding its
+    write; ``iw`` each location to its ``IW``; ``value_parts`` names where each view
+    event's value comes from (view event, position, whether it is the read value);
+    ``initial_reads`` the reads (position, ``IW``) that give an ``IW`` its value when
+    they read it.
+    """
+
+    __slots__ = (
+        "dep_pairs",
+        "derived",
+        "initial_reads",
+        "iw",
+        "loc",
+        "n",
+        "origin",
+        "reads",
+        "rmw_pairs",
+        "sets",
+        "threads",
+        "tid",
+        "value_parts",
+        "write_part",
+    )
+
+    def __init__(self, b: _Builder, events: list[Event]) -> None:
+        self.n = b.n
+        self.sets = b.sets()
+        self.origin = b.origin
+        self.tid = b.tid
+        self.loc = b.loc
+        self.threads = b.threads(events)
+        self.dep_pairs = b.deps(events)
+        self.rmw_pairs = tuple(b.rmw)
+        self.iw = b.iw
+        self.write_part = b.write_part
+        self.reads = tuple(b.reads)
+        self.value_parts = tuple(b.value_parts)
+        self.initial_reads = tuple(b.initial_reads)
+        self.derived: dict[str, object] = {}
+
+
+# The event fields a skeleton depends on: not rf, the values (but see skeleton_key),
+# lid, lock_key (ours, not herd's) or the source position.  The kind by its value: an
+# Enum member hashes in Python, a string in C (a key is hashed on every look-up).
+_SHAPE = attrgetter(
+    "eid", "tid", "po_index", "kind._value_", "name", "annot", "loc",
+    "reads", "writes", "addr", "data", "ctrl", "detail",
+)  # fmt: skip
+_NAME = attrgetter("name")
+_SKELETONS: dict[object, Skeleton] = {}
+SKELETON_CACHE_SIZE = 256
+
+
+def skeleton_key(events: Iterable[Event]) -> object:
+    """Equal for graphs whose events differ only in rf and in the values: a
+    ``spin_is_locked``'s value is kept as whether it saw the lock held (``RL``/``RU``)."""
+    evs = tuple(events)
+    if "spin_is_locked" not in map(_NAME, evs):
+        return tuple(map(_SHAPE, evs))
+    held = tuple(bool(e.read_value) for e in evs if e.name == "spin_is_locked")
+    return tuple(map(_SHAPE, evs)), held
+
+
+def skeleton(g: ExecutionGraph) -> Skeleton:
+    """The skeleton of ``g``, shared with the graphs of the same key.  The cache is
+    small and first-in first-out: the candidate engine asks about one skeleton's graphs
+    in a row, TruSt comes back to one soon after (on both, evicting the least recently
+    used instead misses no less often, and costs a second hash of the key per hit)."""
+    key = skeleton_key(g.events)
+    sk = _SKELETONS.get(key)
+    if sk is None:
+        sk = _Builder(g.events).build()
+        if len(_SKELETONS) >= SKELETON_CACHE_SIZE:
+            del _SKELETONS[next(iter(_SKELETONS))]
+        _SKELETONS[key] = sk
+    return sk
+
+
 class HerdView:
     """One execution graph as herd7's event structure (see the module docstring).
-    (Not slotted: ``relations`` and ``tags`` are cached on first use.)
 
     Events are ``0..n-1``.  ``threads`` lists each thread's events in ``po`` order;
     ``rf_source`` maps each read (including lock reads) to the write it reads from;
@@ -146,24 +247,53 @@ class HerdView:
     (``po``, ``rf``, ``co``, ``fr``, ``rmw``, ``addr``, ``data``, ``ctrl``, ``loc``,
     ``ext``, ``int``, ``id``, ``po-loc``, and the ``e``/``i`` parts of rf/co/fr) on
     first use; ``tags`` maps each bell tag to its events (as ``sets`` does too).
+    Everything but rf, co, the values and ``FW`` is the :class:`Skeleton`'s, shared
+    with other views: read-only.  ``values``, ``sets``, ``tags`` and ``relations`` are
+    built on first use (the native LKMM reads none of them but ``values``, and that
+    only for a flag).
     """
 
-    n: int
-    sets: dict[str, frozenset[int]]
-    values: dict[int, object]
-    origin: dict[int, int]
-    tid: dict[int, int | None]
-    loc: dict[int, str]
-    threads: tuple[tuple[int, ...], ...]
-    rf_source: dict[int, int]
-    co_order: dict[str, tuple[int, ...]]
-    dep_pairs: dict[str, tuple[tuple[int, int], ...]]
-    rmw_pairs: tuple[tuple[int, int], ...]
+    def __init__(self, sk: Skeleton, g: ExecutionGraph, observed: Collection[str] | None) -> None:
+        self.skeleton = sk
+        self.n = sk.n
+        self.origin = sk.origin
+        self.tid = sk.tid
+        self.loc = sk.loc
+        self.threads = sk.threads
+        self.dep_pairs = sk.dep_pairs
+        self.rmw_pairs = sk.rmw_pairs
+        self._events = g.events
+        self._observed = observed
+        self.co_order = _co_order(sk, g)
+        self.rf_source = _rf(sk, g.events)
+
+    @cached_property
+    def values(self) -> dict[int, object]:
+        """The value each view event read or wrote (absent: None); an ``IW``'s is the
+        one the first read of the initial value saw."""
+        evs = self._events
+        values: dict[int, object] = {}
+        for v, i, is_read in self.skeleton.value_parts:
+            value = evs[i].read_value if is_read else evs[i].written_value
+            if value is not None:
+                values[v] = value
+        for i, iw in self.skeleton.initial_reads:
+            if evs[i].rf is None:
+                values.setdefault(iw, evs[i].read_value)
+        return values
+
+    @cached_property
+    def sets(self) -> dict[str, frozenset[int]]:
+        observed = self._observed
+        fw = frozenset(
+            ws[-1] for x, ws in self.co_order.items() if observed is None or x in observed
+        )
+        return {**self.skeleton.sets, "FW": fw}
 
     @cached_property
     def tags(self) -> dict[str, frozenset[int]]:
         """Each bell tag, as written (``"ONCE"``, ``"rcu-lock"``), to its events."""
-        return {t: self.sets[t] for t in TAGS}
+        return {t: self.skeleton.sets[t] for t in TAGS}
 
     @cached_property
     def relations(self) -> dict[str, Relation]:
@@ -195,6 +325,42 @@ class HerdView:
         return rels
 
 
+def _co_order(sk: Skeleton, g: ExecutionGraph) -> dict[str, tuple[int, ...]]:
+    co: dict[str, tuple[int, ...]] = {}
+    placed: set[int] = set()
+    parts, order, view = sk.write_part, g.co_order, sk.write_part.__getitem__
+    for x, iw in sk.iw.items():
+        eids = order.get(x)
+        if not eids:
+            co[x] = (iw,)
+            continue
+        try:
+            ws = tuple(map(view, eids))
+        except KeyError:  # co names an event that writes nothing: leave it out
+            ws = tuple(parts[w] for w in eids if w in parts)
+        placed.update(ws)
+        co[x] = (iw, *ws)
+    if len(placed) != len(parts):
+        missing = [sk.origin[v] for v in sorted(set(parts.values()) - placed)]
+        raise InternalError(f"herd_view: writes {missing} are missing from the graph's co")
+    return co
+
+
+def _rf(sk: Skeleton, events: tuple[Event, ...]) -> dict[int, int]:
+    src: dict[int, int] = {}
+    parts = sk.write_part
+    for i, r, iw in sk.reads:
+        w = events[i].rf
+        if w is None:
+            src[r] = iw
+        else:
+            v = parts.get(w)
+            if v is None:
+                raise InternalError(f"herd_view: event {events[i].eid} reads from {w}, not a write")
+            src[r] = v
+    return src
+
+
 def _in_order(sequences: Iterable[tuple[int, ...]]) -> Relation:
     """Every pair of events in the order one of the sequences lists them."""
     return Relation((a, b) for seq in sequences for i, a in enumerate(seq) for b in seq[i + 1 :])
@@ -211,70 +377,73 @@ def _same(key: Mapping[int, object]) -> Relation:
 def herd_view(g: ExecutionGraph, observed: Collection[str] | None = None) -> HerdView:
     """Translate ``g`` into herd7's event structure (rules in the module docstring).
     ``observed``: the locations whose co-last write is in ``FW`` (None: every one)."""
-    return _Builder(g).build(observed)
+    return HerdView(skeleton(g), g, observed)
+
+
+_DROPPED = (EventKind.LOCAL, EventKind.END)
 
 
 def kept(e: Event) -> bool:
     """Whether herd has a counterpart of ``e`` (not a local step or a thread end)."""
-    return e.kind not in (EventKind.LOCAL, EventKind.END)
+    return e.kind not in _DROPPED
 
 
 class _Builder:
-    def __init__(self, g: ExecutionGraph) -> None:
-        self.g = g
+    """Builds a :class:`Skeleton` from a graph's events."""
+
+    def __init__(self, events: tuple[Event, ...]) -> None:
+        self.g_events = events
         self.n = 0
         self.classes: dict[str, list[int]] = {}
-        self.values: dict[int, object] = {}
+        self.value_parts: list[tuple[int, int, bool]] = []
         self.origin: dict[int, int] = {}
         self.tid: dict[int, int | None] = {}
         self.loc: dict[int, str] = {}
-        self.read_part: dict[int, int] = {}  # eid -> the view event holding its read
         self.write_part: dict[int, int] = {}  # eid -> the view event holding its write
         self.parts: dict[int, list[int]] = {}  # eid -> every view event made from it
         self.dep_source: dict[int, int] = {}  # eid -> view event a dependency starts at
         self.rmw: list[tuple[int, int]] = []
         self.iw: dict[str, int] = {}
+        self.position = 0  # of the event being translated, in g.events
+        self.reads: list[tuple[int, int, int]] = []  # (position, view read, its IW)
+        self.initial_reads: list[tuple[int, int]] = []  # (position, IW)
 
-    def build(self, observed: Collection[str] | None) -> HerdView:
-        events = [e for e in self.g.events if kept(e)]
-        for e in events:
+    def build(self) -> Skeleton:
+        events = [(i, e) for i, e in enumerate(self.g_events) if e.kind not in _DROPPED]
+        for _, e in events:
             where = _location(e)
             if where is not None and where not in self.iw:
                 self.iw[where] = self._new(None, where, None, None, ("IW", "W"))
-        for e in events:
+        for self.position, e in events:
             self._translate(e)
-        self._initial_values(events)
-        co_order = self._co_order()
-        return HerdView(
-            n=self.n,
-            sets=self._sets(co_order, observed),
-            values=self.values,
-            origin=self.origin,
-            tid=self.tid,
-            loc=self.loc,
-            threads=self._threads(events),
-            rf_source=self._rf(events),
-            co_order=co_order,
-            dep_pairs=self._deps(events),
-            rmw_pairs=tuple(self.rmw),
-        )
+            if e.reads and e.loc in self.iw:
+                self.initial_reads.append((self.position, self.iw[e.loc]))
+        return Skeleton(self, [e for _, e in events])
 
     # -- events -----------------------------------------------------------------------
     def _new(
-        self, e: Event | None, loc: str | None, value: object, tag: str | None, cls: Iterable[str]
-    ) -> int:
+        self, e: Event | None, loc: str | None, value: bool | None, tag: str | None,
+        cls: Iterable[str],
+    ) -> int:  # fmt: skip
+        """A new view event; ``value``: it carries ``e``'s read value (True), its
+        written value (False) or none (None)."""
         v = self.n
         self.n += 1
-        self.tid[v] = None if e is None else e.tid
-        if e is not None:
+        if e is None:
+            self.tid[v] = None
+        else:
+            self.tid[v] = e.tid
             self.origin[v] = e.eid
             self.parts.setdefault(e.eid, []).append(v)
+            if value is not None:
+                self.value_parts.append((v, self.position, value))
         if loc is not None:
             self.loc[v] = loc
-        if value is not None:
-            self.values[v] = value
-        for c in (*cls, *((tag,) if tag else ())):
-            self.classes.setdefault(c, []).append(v)
+        classes = self.classes
+        for c in cls:
+            classes.setdefault(c, []).append(v)
+        if tag:
+            classes.setdefault(tag, []).append(v)
         return v
 
     def _translate(self, e: Event) -> None:
@@ -289,61 +458,56 @@ class _Builder:
             self._ghost(e)
         elif e.reads and e.writes:
             tag = _tag(ACCESS_TAGS, e)
-            r = self._new(e, e.loc, e.read_value, tag, ("R", "M", "RMW"))
-            w = self._new(e, e.loc, e.written_value, tag, ("W", "M", "RMW"))
+            r = self._new(e, e.loc, True, tag, ("R", "M", "RMW"))
+            w = self._new(e, e.loc, False, tag, ("W", "M", "RMW"))
             self.rmw.append((r, w))
             self._access(e, r, w, dep_source=True)
         elif e.reads:
             cls = ("R", "M", "RMW") if e.kind is EventKind.RMW_FAIL else ("R", "M")
-            r = self._new(e, e.loc, e.read_value, _tag(ACCESS_TAGS, e), cls)
+            r = self._new(e, e.loc, True, _tag(ACCESS_TAGS, e), cls)
             self._access(e, r, None, dep_source=True)
         elif e.writes:
-            w = self._new(e, e.loc, e.written_value, _tag(ACCESS_TAGS, e), ("W", "M"))
+            w = self._new(e, e.loc, False, _tag(ACCESS_TAGS, e), ("W", "M"))
             self._access(e, None, w, dep_source=False)
         else:
             raise InternalError(f"herd_view: event {e.eid} ({e.name}) neither reads nor writes")
 
     def _ghost(self, e: Event) -> None:
         if e.reads and e.writes:
-            r = self._new(e, e.loc, e.read_value, "MB", ("R", "M", "RMW"))
-            w = self._new(e, e.loc, e.written_value, "MB", ("W", "M", "RMW"))
+            r = self._new(e, e.loc, True, "MB", ("R", "M", "RMW"))
+            w = self._new(e, e.loc, False, "MB", ("W", "M", "RMW"))
             self.rmw.append((r, w))
             self._access(e, r, w, dep_source=True)
         elif e.reads:
             self._new(e, None, None, "MB", ("F",))
-            r = self._new(e, e.loc, e.read_value, "ACQUIRE", ("R", "M"))
+            r = self._new(e, e.loc, True, "ACQUIRE", ("R", "M"))
             self._access(e, r, None, dep_source=True)
         else:
             raise InternalError(f"herd_view: ghost event {e.eid} ({e.name}) only writes")
 
     def _spinlock(self, e: Event) -> None:
         if e.name == "spin_unlock":
-            self._access(e, None, self._new(e, e.loc, e.written_value, None, ("UL",)), False)
+            self._access(e, None, self._new(e, e.loc, False, None, ("UL",)), False)
         elif e.name == "spin_is_locked":
-            cls = "RL" if e.read_value else "RU"
-            self._access(e, self._new(e, e.loc, e.read_value, None, (cls,)), None, False)
+            cls = "RL" if e.read_value else "RU"  # part of the skeleton's key
+            self._access(e, self._new(e, e.loc, True, None, (cls,)), None, False)
         elif e.writes:
-            r = self._new(e, e.loc, e.read_value, None, ("LKR",))
-            w = self._new(e, e.loc, e.written_value, None, ("LKW",))
+            r = self._new(e, e.loc, True, None, ("LKR",))
+            w = self._new(e, e.loc, False, None, ("LKW",))
             self._access(e, r, w, dep_source=False)
         else:
-            self._access(e, self._new(e, e.loc, e.read_value, None, ("LF",)), None, False)
+            self._access(e, self._new(e, e.loc, True, None, ("LF",)), None, False)
 
     def _access(self, e: Event, r: int | None, w: int | None, dep_source: bool) -> None:
         if r is not None:
-            self.read_part[e.eid] = r
+            self.reads.append((self.position, r, self.iw[self.loc[r]]))
             if dep_source:
                 self.dep_source[e.eid] = r
         if w is not None:
             self.write_part[e.eid] = w
 
-    def _initial_values(self, events: list[Event]) -> None:
-        for e in events:
-            if e.reads and e.rf is None and e.loc in self.iw:
-                self.values.setdefault(self.iw[e.loc], e.read_value)
-
     # -- relations ----------------------------------------------------------------------
-    def _threads(self, events: list[Event]) -> tuple[tuple[int, ...], ...]:
+    def threads(self, events: list[Event]) -> tuple[tuple[int, ...], ...]:
         by_thread: dict[int, list[Event]] = {}
         for e in events:
             by_thread.setdefault(e.tid, []).append(e)
@@ -352,36 +516,7 @@ class _Builder:
             for _, evs in sorted(by_thread.items())
         )
 
-    def _rf(self, events: list[Event]) -> dict[int, int]:
-        src: dict[int, int] = {}
-        for e in events:
-            r = self.read_part.get(e.eid)
-            if r is None:
-                continue
-            if e.rf is None:
-                src[r] = self.iw[self.loc[r]]
-            elif e.rf in self.write_part:
-                src[r] = self.write_part[e.rf]
-            else:
-                raise InternalError(f"herd_view: event {e.eid} reads from {e.rf}, not a write")
-        return src
-
-    def _co_order(self) -> dict[str, tuple[int, ...]]:
-        co: dict[str, tuple[int, ...]] = {}
-        placed: set[int] = set()
-        for x, iw in self.iw.items():
-            ws = tuple(
-                self.write_part[w] for w in self.g.co_order.get(x, ()) if w in self.write_part
-            )
-            placed.update(ws)
-            co[x] = (iw, *ws)
-        missing = sorted(set(self.write_part.values()) - placed)
-        if missing:
-            eids = [self.origin[v] for v in missing]
-            raise InternalError(f"herd_view: writes {eids} are missing from the graph's co")
-        return co
-
-    def _deps(self, events: list[Event]) -> dict[str, tuple[tuple[int, int], ...]]:
+    def deps(self, events: list[Event]) -> dict[str, tuple[tuple[int, int], ...]]:
         deps: dict[str, list[tuple[int, int]]] = {"addr": [], "data": [], "ctrl": []}
         sources: dict[frozenset[int], list[int]] = {}  # events of a thread share ctrl sets
         for e in events:
@@ -400,19 +535,14 @@ class _Builder:
                 out += [(s, t) for s in src for t in targets[kind]]
         return {k: tuple(v) for k, v in deps.items()}
 
-    def _sets(
-        self, co_order: dict[str, tuple[int, ...]], observed: Collection[str] | None
-    ) -> dict[str, frozenset[int]]:
-        sets = {k: frozenset(v) for k, v in self.classes.items()}
-        for name in ("R", "W", "F", "IW", "RMW", *TAGS, *LOCK_SETS):
-            sets.setdefault(name, frozenset())
-        for tag in TAGS:
-            sets[herd_set_name(tag)] = sets[tag]
+    def sets(self) -> dict[str, frozenset[int]]:
+        """Every set but ``FW``."""
+        sets = dict.fromkeys(_ALWAYS_SETS, frozenset[int]())
+        sets.update({k: frozenset(v) for k, v in self.classes.items()})
+        for tag, name in _HERD_SET_NAMES:
+            sets[name] = sets[tag]
         sets["_"] = frozenset(range(self.n))
         sets["M"] = sets["R"] | sets["W"]
-        sets["FW"] = frozenset(
-            ws[-1] for x, ws in co_order.items() if observed is None or x in observed
-        )
         sets["SRCU"] = frozenset().union(*(sets[t] for t in SRCU_TAGS))
         return sets
 

@@ -32,12 +32,41 @@ about 0.5 ms on a litmus test's graph and 5-10 ms on a kernel scenario's (150 ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
+from functools import reduce
 from itertools import pairwise
+from operator import and_, invert, or_
+from typing import Any, Generic, TypeVar, overload
 
 from pagerace.graph.graph import ExecutionGraph
 from pagerace.graph.relation import Relation
-from pagerace.models.herdview import HerdView, herd_view
+from pagerace.models.herdview import HerdView, Skeleton, herd_view
+
+_T = TypeVar("_T")
+
+
+class let(Generic[_T]):  # noqa: N801 - a decorator, as functools.cached_property
+    """A cached property: computed on first access and kept in the instance's
+    ``__dict__``, which from then on shadows this (non-data) descriptor.  Unlike
+    ``functools.cached_property`` (on Python 3.11) it takes no lock, which made up a
+    good part of the cost of checking a small graph."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> let[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | let[_T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
 
 
 def mask_of(events: Iterable[int]) -> int:
@@ -47,6 +76,35 @@ def mask_of(events: Iterable[int]) -> int:
     return m
 
 
+# Row-wise operations run as map() over operator functions where that is cheaper than a
+# comprehension (a bytecode loop per row); making the new ints costs as much, though.
+_BITS: list[int] = []  # 1 << i at i
+_NOT_BITS: list[int] = []  # ~(1 << i) at i
+_BINARY = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def bits(n: int) -> list[int]:
+    """``1 << i`` for every event ``i`` (and maybe more: ``map`` stops at the rows)."""
+    if len(_BITS) < n:
+        _BITS.extend(1 << i for i in range(len(_BITS), n))
+        _NOT_BITS.extend(~b for b in _BITS[len(_NOT_BITS) :])
+    return _BITS
+
+
+def not_bits(n: int) -> list[int]:
+    """``~(1 << i)`` for every event ``i`` (and maybe more)."""
+    bits(n)
+    return _NOT_BITS
+
+
+def mask_where(flags: Iterable[object]) -> int:
+    """The events whose flag is true, the flags listed in event order."""
+    digits = bytes(map(bool, reversed(list(flags)))).translate(_BINARY)
+    return int(digits, 2) if digits else 0
+
+
+
+
 def members(mask: int) -> Iterator[int]:
     while mask:
         low = mask & -mask
@@ -54,16 +112,29 @@ def members(mask: int) -> Iterator[int]:
         mask ^= low
 
 
+def in_order(n: int, sequences: Iterable[tuple[int, ...]]) -> Bits:
+    """Each event to the events after it in its sequence."""
+    rows = [0] * n
+    for seq in sequences:
+        after = 0
+        for e in reversed(seq):
+            rows[e] = after
+            after |= 1 << e
+    return Bits(rows)
+
+
 class Bits:
     """A relation over events ``0..n-1``: ``rows[a]`` is the bitmask of ``a``'s
     successors.  Operators as :class:`~pagerace.graph.relation.Relation` (cat's)."""
 
-    __slots__ = ("_busy", "_reflexive", "rows")
+    __slots__ = ("_busy", "_groups", "_reflexive", "rows", "transitive")
 
-    def __init__(self, rows: list[int]) -> None:
+    def __init__(self, rows: list[int], transitive: bool = False) -> None:
         self.rows = rows
+        self.transitive = transitive  # known to be: closures are (see image())
         self._busy = -1  # computed on first image(): see there
         self._reflexive = 0
+        self._groups: tuple[tuple[int, int], ...] = ()
 
     @staticmethod
     def of_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> Bits:
@@ -75,16 +146,16 @@ class Bits:
     @staticmethod
     def identity(n: int, mask: int) -> Bits:
         """``[S]``."""
-        return Bits([1 << i if mask >> i & 1 else 0 for i in range(n)])
+        return Bits(list(map(mask.__and__, bits(n)[:n])))
 
     def __or__(self, other: Bits) -> Bits:
-        return Bits([a | b for a, b in zip(self.rows, other.rows, strict=True)])
+        return Bits(list(map(or_, self.rows, other.rows)))
 
     def __and__(self, other: Bits) -> Bits:
-        return Bits([a & b for a, b in zip(self.rows, other.rows, strict=True)])
+        return Bits(list(map(and_, self.rows, other.rows)))
 
     def __sub__(self, other: Bits) -> Bits:
-        return Bits([a & ~b for a, b in zip(self.rows, other.rows, strict=True)])
+        return Bits(list(map(and_, self.rows, map(invert, other.rows))))
 
     def __matmul__(self, other: Bits) -> Bits:
         """``r ; s``.  Rows repeat a lot (every event before a fence has the same
@@ -101,12 +172,28 @@ class Bits:
     def image(self, mask: int) -> int:
         """The successors of a set of events.  Most rows of the relations composed
         here are empty or just the event itself (``r?``, ``r*`` of a sparse ``r``):
-        those are answered with one mask, and only the other rows are visited."""
+        those are answered with one mask, and only the other rows are visited.  Where
+        many rows are equal (a fence's relations: every event before it has the same
+        row), each distinct row is visited once, if one of its events is in ``mask``."""
         if self._busy < 0:
             self._split_rows()
         out = mask & self._reflexive
         mask &= self._busy
+        if self._groups:
+            for row, events in self._groups:
+                if mask & events:
+                    out |= row
+            return out
         rows = self.rows
+        if self.transitive:
+            # The events a visited one reaches add nothing of their own: skip them.
+            # Lowest-numbered first, as those tend to reach the others.
+            while mask:
+                low = mask & -mask
+                r = rows[low.bit_length() - 1]
+                out |= r
+                mask = (mask ^ low) & ~r
+            return out
         while mask:
             low = mask & -mask
             out |= rows[low.bit_length() - 1]
@@ -122,6 +209,18 @@ class Bits:
                 busy |= 1 << i
         self._busy, self._reflexive = busy, reflexive
 
+    def grouped(self) -> Bits:
+        """This relation, its equal rows grouped for :meth:`image` if that pays (for a
+        relation whose images are taken over and over: a skeleton's fences)."""
+        self._split_rows()
+        groups: dict[int, int] = {}
+        for i in members(self._busy):
+            r = self.rows[i]
+            groups[r] = groups.get(r, 0) | 1 << i
+        if 2 * len(groups) <= self._busy.bit_count():
+            self._groups = tuple(groups.items())
+        return self
+
     def dom(self, mask: int) -> Bits:
         """``[S] ; r``."""
         return Bits([r if mask >> i & 1 else 0 for i, r in enumerate(self.rows)])
@@ -132,7 +231,7 @@ class Bits:
 
     def opt(self) -> Bits:
         """``r?``."""
-        return Bits([r | 1 << i for i, r in enumerate(self.rows)])
+        return Bits(list(map(or_, self.rows, bits(len(self.rows)))), self.transitive)
 
     def inv(self) -> Bits:
         out = [0] * len(self.rows)
@@ -142,51 +241,90 @@ class Bits:
         return Bits(out)
 
     def plus(self) -> Bits:
-        """``r+`` (Warshall; only events with both a predecessor and a successor can be
-        in the middle of a path)."""
+        """``r+``.  Acyclic (the usual case): each event's successors' closures, taken
+        in reverse topological order; a successor already reached through another is
+        skipped, and trying the lowest-numbered first (events are numbered about in
+        execution order) skips most.  Else Warshall (only events with both a
+        predecessor and a successor can be in the middle of a path)."""
         rows = self.rows
-        into = outof = 0
-        for i, r in enumerate(rows):
-            into |= r
-            if r:
-                outof |= 1 << i
+        into, outof = self.range(), self.domain()
+        if not into & outof:
+            return Bits(rows, transitive=True)  # no path of two edges: already closed
+        order = self.sinks_first()
+        if order is not None:
+            out = list(rows)
+            for i in order:
+                todo = acc = rows[i]
+                while todo:
+                    low = todo & -todo
+                    reach = out[low.bit_length() - 1]
+                    acc |= reach
+                    todo &= ~(reach | low)
+                out[i] = acc
+            return Bits(out, transitive=True)
         for k in members(into & outof):
             rk, bit = rows[k], 1 << k
             rows = [r | rk if r & bit else r for r in rows]
-        return Bits(rows)
+        return Bits(rows, transitive=True)
 
     def star(self) -> Bits:
         return self.plus().opt()
 
     def acyclic(self) -> bool:
-        """No cycle: peel off, round by round, the events with no successor left."""
+        """No cycle (as :meth:`sinks_first`, without listing the order)."""
         rows = self.rows
         live = self.domain()
         while live:
-            sinks = 0
-            for i in members(live):
+            before = todo = live
+            while todo:
+                i = todo.bit_length() - 1
+                bit = 1 << i
+                todo ^= bit
                 if not rows[i] & live:
-                    sinks |= 1 << i
-            if not sinks:
+                    live ^= bit
+            if live == before:
                 return False
-            live &= ~sinks
         return True
 
+    def sinks_first(self) -> list[int] | None:
+        """The events with a successor, each after all its successors (a reverse
+        topological order), or None if there is a cycle.  Events with no successor left
+        are peeled off, highest-numbered first: edges mostly go from lower to higher
+        numbers, so one sweep usually takes all."""
+        rows = self.rows
+        live = self.domain()
+        order = []
+        while live:
+            before = todo = live
+            while todo:
+                i = todo.bit_length() - 1
+                bit = 1 << i
+                todo ^= bit
+                if not rows[i] & live:
+                    live ^= bit
+                    order.append(i)
+            if live == before:
+                return None
+        return order
+
     def domain(self) -> int:
-        return mask_of(i for i, r in enumerate(self.rows) if r)
+        if len(self.rows) > 24:
+            return mask_where(self.rows)  # (one pass in C, but a fixed cost)
+        out = 0
+        for i, r in enumerate(self.rows):
+            if r:
+                out |= 1 << i
+        return out
 
     def range(self) -> int:
-        out = 0
-        for r in self.rows:
-            out |= r
-        return out
+        return reduce(or_, self.rows, 0)
 
     def empty(self) -> bool:
         return not any(self.rows)
 
     def reflexive_at(self) -> int:
         """The events ``a`` with ``(a, a)`` in the relation."""
-        return mask_of(i for i, r in enumerate(self.rows) if r >> i & 1)
+        return mask_where(map(and_, self.rows, bits(len(self.rows))))
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         for a, r in enumerate(self.rows):
@@ -233,27 +371,45 @@ class LazyRows:
         return r
 
 
-class LkmmRelations:
-    """linux-kernel.bell, lock.cat and linux-kernel.cat evaluated on one herd view.
+class SkeletonRelations:
+    """The sets and relations that depend on a graph's skeleton alone (its events,
+    ``po``, tags and dependencies; see :class:`~pagerace.models.herdview.Skeleton`),
+    shared by every graph of that skeleton.  Built from the skeleton only, so no
+    ``let`` here can read rf or co by mistake.
 
     Each cached property is one ``let`` (the latest binding of a redefined name is the
     plain name; an earlier one carries a suffix, e.g. ``fence0`` before ``rcu-fence`` is
     added).  Sets are bitmasks, relations :class:`Bits`.
     """
 
-    def __init__(self, v: HerdView) -> None:
-        self.v, self.n = v, v.n
-        self.all = (1 << v.n) - 1
-        self.set = {name: mask_of(s) for name, s in v.sets.items()}
+    def __init__(self, sk: Skeleton) -> None:
+        self.sk, self.n = sk, sk.n
+        self.all = (1 << sk.n) - 1
+        self.set = {name: mask_of(s) for name, s in sk.sets.items()}
+        self._fenced: dict[tuple[tuple[int, int], ...], FencedRelations] = {}
+
+    @staticmethod
+    def of(sk: Skeleton) -> SkeletonRelations:
+        """The skeleton's relations, built on first use and kept with it."""
+        rel = sk.derived.get("lkmm")
+        if not isinstance(rel, SkeletonRelations):
+            rel = sk.derived["lkmm"] = SkeletonRelations(sk)
+        return rel
 
     def _rel(self, pairs: Iterable[tuple[int, int]]) -> Bits:
         return Bits.of_pairs(self.n, pairs)
+
+    @let
+    def nothing(self) -> Bits:
+        """The empty relation.  (Most graphs lack most fences, locks and RCU: the lets
+        of those come out empty without being worked out.)"""
+        return Bits([0] * self.n)
 
     def fencerel(self, fences: int) -> Bits:
         """``fencerel(S) = (po & (_ * S)) ; po``: per thread, the events after the first
         ``S`` event po-after each event."""
         rows, po = [0] * self.n, self.po.rows
-        for evs in self.v.threads:
+        for evs in self.sk.threads:
             after = 0
             for e in reversed(evs):
                 rows[e] = after
@@ -262,115 +418,78 @@ class LkmmRelations:
         return Bits(rows)
 
     # -- base relations (herd's built-ins, made concrete) --------------------------------
-    def _in_order(self, sequences: Iterable[tuple[int, ...]]) -> Bits:
-        """Each event to the events after it in its sequence."""
-        rows = [0] * self.n
-        for seq in sequences:
-            after = 0
-            for e in reversed(seq):
-                rows[e] = after
-                after |= 1 << e
-        return Bits(rows)
-
-    @cached_property
+    @let
     def po(self) -> Bits:
-        return self._in_order(self.v.threads)
+        return in_order(self.n, self.sk.threads)
 
-    @cached_property
+    @let
     def internal(self) -> Bits:
         """cat's ``int``: same thread; initial writes are in none (``same_proc_not_init``)."""
         rows = [0] * self.n
-        for evs in self.v.threads:
+        for evs in self.sk.threads:
             m = mask_of(evs)
             for e in evs:
                 rows[e] = m
         return Bits(rows)
 
-    @cached_property
+    @let
     def ext(self) -> Bits:
         rows = self.internal.rows
         return Bits([self.all & ~(r | 1 << i) for i, r in enumerate(rows)])
 
-    @cached_property
+    @let
     def loc(self) -> Bits:
         by_loc: dict[str, int] = {}
-        for e, x in self.v.loc.items():
+        for e, x in self.sk.loc.items():
             by_loc[x] = by_loc.get(x, 0) | 1 << e
-        return Bits([by_loc[self.v.loc[e]] if e in self.v.loc else 0 for e in range(self.n)])
+        return Bits([by_loc[self.sk.loc[e]] if e in self.sk.loc else 0 for e in range(self.n)])
 
-    @cached_property
+    @let
     def po_loc(self) -> Bits:
         return self.po & self.loc
 
-    @cached_property
-    def rf(self) -> Bits:
-        """Final ``rf``: lock.cat's ``rf | rf-lf | rf-ru`` and the LKR edges, concrete."""
-        return self._rel((w, r) for r, w in self.v.rf_source.items())
-
-    @cached_property
-    def rf0(self) -> Bits:
-        """herd's built-in ``rf``, the bell's: reads of the base ``R`` only."""
-        return self.rf.rng(self.set["R"])
-
-    @cached_property
-    def co(self) -> Bits:
-        """The graph's coherence order, the initial write first (see herdview.py)."""
-        return self._in_order(self.v.co_order.values())
-
-    @cached_property
-    def fr(self) -> Bits:
-        """``rf^-1 ; co``."""
-        rows = [0] * self.n
-        for r, w in self.v.rf_source.items():
-            rows[r] = self.co.rows[w]
-        return Bits(rows)
-
-    @cached_property
-    def rfe(self) -> Bits:
-        return self.rf & self.ext
-
-    @cached_property
-    def rfi(self) -> Bits:
-        return self.rf & self.internal
-
-    def dep0(self, kind: str) -> Bits:
-        return self._rel(self.v.dep_pairs[kind])
+    @let
+    def deps(self) -> dict[str, Bits]:
+        """herd's ``addr``, ``data``, ``ctrl`` (before the bell redefines them)."""
+        return {k: self._rel(v) for k, v in self.sk.dep_pairs.items()}
 
     # -- linux-kernel.bell -------------------------------------------------------------
-    @cached_property
+    @let
     def rmw0(self) -> Bits:
-        return self._rel(self.v.rmw_pairs)
+        return self._rel(self.sk.rmw_pairs)
 
-    @cached_property
+    @let
     def FailedRMW(self) -> int:  # noqa: N802 - the bell's name
         return self.set["RMW"] & ~(self.rmw0.domain() | self.rmw0.range())
 
-    @cached_property
+    @let
     def Mb(self) -> int:  # noqa: N802
         return self.set["MB"] & ~self.FailedRMW
 
-    @cached_property
+    @let
     def Noreturn(self) -> int:  # noqa: N802
         return self.set["NORETURN"] & ~self.set["W"]
 
-    @cached_property
+    @let
     def Acquire(self) -> int:  # noqa: N802
         """The bell's ``ACQUIRE \\ W \\ FailedRMW``, plus lock.cat's ``LKR``."""
         return (self.set["ACQUIRE"] & ~self.set["W"] & ~self.FailedRMW) | self.set["LKR"]
 
-    @cached_property
+    @let
     def Release(self) -> int:  # noqa: N802
         """The bell's ``RELEASE \\ R \\ FailedRMW``, plus lock.cat's ``UL``."""
         return (self.set["RELEASE"] & ~self.set["R"] & ~self.FailedRMW) | self.set["UL"]
 
-    @cached_property
+    @let
     def rcu_rscs(self) -> Bits:
         """Matching ``rcu_read_lock``/``rcu_read_unlock`` pairs.  The bell's recursive
         definition (an unmatched lock meets the next unmatched unlock with no unmatched
         event between) is bracket matching, done here with a stack per thread."""
         pairs = []
         lock, unlock = self.set["Rcu-lock"], self.set["Rcu-unlock"]
-        for evs in self.v.threads:
+        if not lock or not unlock:
+            return self.nothing
+        for evs in self.sk.threads:
             open_: list[int] = []
             for e in evs:
                 if lock >> e & 1:
@@ -379,17 +498,7 @@ class LkmmRelations:
                     pairs.append((open_.pop(), e))
         return self._rel(pairs)
 
-    @cached_property
-    def srcu_rscs(self) -> Bits:
-        """``([Srcu-lock] ; carry-srcu-data ; data ; [Srcu-unlock]) & loc``: the index a
-        ``srcu_read_lock`` returned, carried through stores and loads, reaches the
-        ``srcu_read_unlock`` of the same srcu_struct."""
-        data = self.dep0("data")
-        carry = (data.rng(~self.set["Srcu-unlock"]) @ self.rf0).star()
-        dl = data.rng(self.set["Srcu-unlock"])
-        return (carry.dom(self.set["Srcu-lock"]) @ dl) & self.loc
-
-    @cached_property
+    @let
     def Marked(self) -> int:  # noqa: N802
         s = self.set
         return (
@@ -410,66 +519,54 @@ class LkmmRelations:
             | s["Srcu-unlock"]
         )
 
-    @cached_property
+    @let
     def Plain(self) -> int:  # noqa: N802
         return self.set["M"] & ~self.Marked
 
-    @cached_property
-    def carry_dep(self) -> Bits:
-        """``(data ; [~Srcu-unlock] ; rfi)*``: dependencies carried through plain
-        stores and loads (the bell redefines ``addr``/``data``/``ctrl`` with it)."""
-        rfi0 = self.rf0 & self.internal
-        return (self.dep0("data").rng(~self.set["Srcu-unlock"]) @ rfi0).star()
-
-    @cached_property
-    def addr(self) -> Bits:
-        return self.carry_dep @ self.dep0("addr")
-
-    @cached_property
-    def data(self) -> Bits:
-        return self.carry_dep @ self.dep0("data")
-
-    @cached_property
-    def ctrl(self) -> Bits:
-        return self.carry_dep @ self.dep0("ctrl")
-
     # -- lock.cat ----------------------------------------------------------------------
-    @cached_property
+    @let
     def LF(self) -> int:  # noqa: N802
         """``LF | RL``: a read-locked ``spin_is_locked`` is a failed lock attempt."""
         return self.set["LF"] | self.set["RL"]
 
-    @cached_property
+    @let
     def ALL_LOCKS(self) -> int:  # noqa: N802
         s = self.set
         return s["LKR"] | s["LKW"] | s["UL"] | self.LF | s["RU"] | s["SRCU"]
 
-    @cached_property
+    @let
     def lk_rmw(self) -> Bits:
         """``([LKR] ; po-loc ; [LKW]) \\ (po ; po)``: an ``LKR`` and the ``LKW`` right
         after it in ``po`` on the same lock (the two halves of one acquisition)."""
-        lkr, lkw, loc = self.set["LKR"], self.set["LKW"], self.v.loc
+        lkr, lkw, loc = self.set["LKR"], self.set["LKW"], self.sk.loc
+        if not lkr:
+            return self.nothing
         return self._rel(
             (a, b)
-            for evs in self.v.threads
+            for evs in self.sk.threads
             for a, b in pairwise(evs)
             if lkr >> a & 1 and lkw >> b & 1 and loc[a] == loc[b]
         )
 
-    @cached_property
+    @let
     def rmw(self) -> Bits:
-        return self.rmw0 | self.lk_rmw
+        return self.rmw0 | self.lk_rmw if self.set["LKR"] else self.rmw0
 
-    @cached_property
+    @let
+    def rmw_rows(self) -> tuple[tuple[int, int], ...]:
+        """``rmw`` as a list: each RMW's read and the row of its write."""
+        return tuple((r, row) for r, row in enumerate(self.rmw.rows) if row)
+
+    @let
     def R(self) -> int:  # noqa: N802
         return self.set["R"] | self.set["LKR"] | self.LF | self.set["RU"]
 
-    @cached_property
+    @let
     def W(self) -> int:  # noqa: N802
         """``W | LKW``, and ``UL`` once co is generated."""
         return self.set["W"] | self.set["LKW"] | self.set["UL"]
 
-    @cached_property
+    @let
     def M(self) -> int:  # noqa: N802
         return self.R | self.W
 
@@ -481,86 +578,68 @@ class LkmmRelations:
             return inside
         return inside - (self.po_loc.rng(self.set["UL"]) @ self.po_loc)
 
-    @cached_property
+    @let
     def critical(self) -> Bits:
         """A lock's ``LKW`` to the ``UL`` that ends its critical section."""
         s = self.set
+        if not s["LKW"] or not s["UL"]:
+            return self.nothing
         between = self.po_loc.rng(s["LKW"] | s["UL"]) @ self.po_loc
         return self.po_loc.dom(s["LKW"]).rng(s["UL"]) - between
 
-    @cached_property
+    @let
     def UNMATCHED_LKW(self) -> int:  # noqa: N802
         return self.set["LKW"] & ~self.critical.domain()
 
+    @let
+    def lock_violation(self) -> str | None:
+        """The first of lock.cat's axioms that fails (all are about the skeleton)."""
+        if not self.set["LKW"]:
+            return None
+        if not self._nested(self.set["LKR"]).empty():
+            return "lock-nest"
+        if not self._nested(self.set["RU"]).empty():
+            return "nested-is-locked"
+        # ``empty ([UNMATCHED-LKW] ; loc ; [UNMATCHED-LKW]) \ id``: a second lock still
+        # held at the end can only have deadlocked.
+        held = self.UNMATCHED_LKW
+        if any(self.loc.rows[e] & held & ~(1 << e) for e in members(held)):
+            return "unmatched-locks"
+        return None
+
     # -- linux-kernel.cat: basic relations ---------------------------------------------
-    @cached_property
+    @let
     def acq_po(self) -> Bits:
-        return self.po.dom(self.Acquire).rng(self.M)
+        return self.po.dom(self.Acquire).rng(self.M) if self.Acquire else self.nothing
 
-    @cached_property
+    @let
     def po_rel(self) -> Bits:
-        return self.po.dom(self.M).rng(self.Release)
+        return self.po.dom(self.M).rng(self.Release) if self.Release else self.nothing
 
-    @cached_property
-    def po_unlock_lock_po(self) -> Bits:
-        """``po ; [UL] ; (po|rf) ; [LKR] ; po``: ordering across a lock handover (the
-        paper's ``po-unlock-rf-lock-po``, here also within one thread)."""
-        handover = (self.po | self.rf).dom(self.set["UL"]).rng(self.set["LKR"])
-        return self.po.rng(self.set["UL"]) @ handover @ self.po
-
-    @cached_property
+    @let
     def R4rmb(self) -> int:  # noqa: N802
         return self.R & ~self.Noreturn
 
-    @cached_property
+    @let
     def rmb(self) -> Bits:
+        if not self.set["Rmb"]:
+            return self.nothing
         return self.fencerel(self.set["Rmb"]).dom(self.R4rmb).rng(self.R4rmb)
 
-    @cached_property
+    @let
     def wmb(self) -> Bits:
+        if not self.set["Wmb"]:
+            return self.nothing
         return self.fencerel(self.set["Wmb"]).dom(self.W).rng(self.W)
 
-    @cached_property
-    def mb(self) -> Bits:
-        """Full barriers: ``smp_mb``, fully ordered RMWs (as though enclosed in
-        ``smp_mb``), and the ``smp_mb__*`` fences that upgrade the access they follow
-        or precede.  (A clause whose fence kind the graph lacks is empty: skipped.)"""
-        s, M, po, mb = self.set, self.M, self.po, self.Mb
-        po_opt = po.opt()
-        out = self.fencerel(mb).dom(M).rng(M) | po.dom(M).rng(mb & self.R)
-        out |= po.dom(mb & self.W).rng(M)
-        if s["Before-atomic"]:
-            out |= (self.fencerel(s["Before-atomic"]).dom(M).rng(s["RMW"]) @ po_opt).rng(M)
-        if s["After-atomic"]:
-            out |= (po_opt.dom(M).rng(s["RMW"]) @ self.fencerel(s["After-atomic"])).rng(M)
-        if s["After-spinlock"]:
-            out |= (po_opt.dom(M).rng(s["LKW"]) @ self.fencerel(s["After-spinlock"])).rng(M)
-        if s["After-unlock-lock"]:
-            pulp = self.po_unlock_lock_po.dom(M).rng(s["After-unlock-lock"])
-            out |= (pulp @ po).rng(M)
-        if s["After-srcu-read-unlock"]:
-            fences = self.fencerel(s["After-srcu-read-unlock"])
-            out |= (po_opt.dom(M).rng(s["Srcu-unlock"]) @ fences).rng(M)
-        return out
-
-    @cached_property
+    @let
     def gp(self) -> Bits:
         """``po ; [Sync-rcu | Sync-srcu] ; po?``: grace periods."""
+        if not self.grace_periods:
+            return self.nothing
         return self.po.rng(self.set["Sync-rcu"] | self.set["Sync-srcu"]) @ self.po.opt()
 
-    @cached_property
-    def strong_fence0(self) -> Bits:
-        return self.mb | self.gp
-
-    @cached_property
-    def nonrw_fence(self) -> Bits:
-        return self.strong_fence0 | self.po_rel | self.acq_po
-
-    @cached_property
-    def fence0(self) -> Bits:
-        return self.nonrw_fence | self.wmb | self.rmb
-
-    @cached_property
+    @let
     def barrier(self) -> Bits:
         s = self.set
         fences = (
@@ -570,111 +649,482 @@ class LkmmRelations:
         )  # fmt: skip
         return self.fencerel(fences) | self.po.rng(self.Release) | self.po.dom(self.Acquire)
 
+    @let
+    def grace_periods(self) -> int:
+        return self.set["Sync-rcu"] | self.set["Sync-srcu"]
+
+    @let
+    def mixed_accesses(self) -> Bits:
+        plain_w, marked = self.Plain & self.W, self.Marked
+        if not plain_w:
+            return self.nothing
+        near = self.po_loc - self.barrier
+        return near.dom(plain_w).rng(marked) | near.dom(marked).rng(plain_w)
+
+    # -- what the rf-dependent lets read of rf -----------------------------------------
+    @let
+    def data_targets(self) -> int:
+        """The writes ``carry-dep`` and ``carry-srcu-data`` go on from through rf: the
+        targets of ``data ; [~Srcu-unlock]``."""
+        return self.deps["data"].rng(~self.set["Srcu-unlock"]).range()
+
+    def fenced(self, rf_source: dict[int, int]) -> FencedRelations:
+        """The lets that read rf only through its edges out of :attr:`data_targets`
+        (into base reads) and out of unlocks (into lock reads), for ``rf_source``:
+        graphs that agree on those edges share them."""
+        dt, ul = self.data_targets, self.set["UL"]
+        key: tuple[tuple[int, int], ...] = ()
+        if dt | ul:
+            base_r, lkr = self.set["R"], self.set["LKR"]
+            key = tuple(
+                (w, r)
+                for r, w in rf_source.items()
+                if (dt >> w & 1 and base_r >> r & 1) or (ul >> w & 1 and lkr >> r & 1)
+            )
+        f = self._fenced.get(key)
+        if f is None:
+            if len(self._fenced) >= 64:
+                self._fenced.clear()
+            f = self._fenced[key] = FencedRelations(self, self._rel(key))
+        return f
+
+    # -- flags about the skeleton alone ------------------------------------------------
+    @let
+    def skeleton_flags(self) -> dict[str, bool]:
+        """The bell's RCU flags and lock.cat's, raised or not."""
+        s, rscs = self.set, self.rcu_rscs
+        return {
+            "unmatched-rcu-lock": bool(s["Rcu-lock"] & ~rscs.domain()),
+            "unmatched-rcu-unlock": bool(s["Rcu-unlock"] & ~rscs.range()),
+            "invalid-sleep": bool(s["Sync-srcu"])
+            and not (rscs & (self.po.rng(s["Sync-srcu"]) @ self.po)).empty(),
+            "mixed-lock-accesses": self._mixed_lock_accesses(),
+            "unpaired-LKW": bool(s["LKW"] & ~self.lk_rmw.range()),
+            "unpaired-LKR": bool(s["LKR"] & ~self.lk_rmw.domain()),
+            "unmatched-unlock": bool(s["UL"] & ~self.critical.range()),
+            "mixed-accesses": not self.mixed_accesses.empty(),
+        }
+
+    def _mixed_lock_accesses(self) -> bool:
+        """``[M \\ IW \\ ALL-LOCKS] ; loc ; [ALL-LOCKS]`` (the bell's ``M``)."""
+        ordinary = self.set["M"] & ~self.set["IW"] & ~self.ALL_LOCKS
+        if not self.ALL_LOCKS:
+            return False
+        return any(self.loc.rows[e] & self.ALL_LOCKS for e in members(ordinary))
+
+
+class FencedRelations:
+    """The lets that read rf only through a few of its edges, which the graphs of one
+    skeleton nearly always share: ``carry-dep`` (and so the bell's ``addr``/``data``/
+    ``ctrl``) and ``carry-srcu-data`` follow rf out of the writes a data dependency
+    reaches, ``po-unlock-lock-po`` follows it from an unlock to a lock; the fences
+    (``mb`` through ``po-unlock-lock-po``), the rf-free part of ``ppo`` and of
+    ``cumul-fence`` build on them.  ``rf_part`` holds just those edges (see
+    :meth:`SkeletonRelations.fenced`).
+    """
+
+    def __init__(self, s: SkeletonRelations, rf_part: Bits) -> None:
+        self.s, self.n, self.rf_part = s, s.n, rf_part
+
+    @let
+    def rf0_part(self) -> Bits:
+        """herd's built-in ``rf`` (the bell's: reads of the base ``R``), at the writes
+        a data dependency reaches."""
+        return self.rf_part.rng(self.s.set["R"])
+
+    @let
+    def carry_dep(self) -> Bits:
+        """``(data ; [~Srcu-unlock] ; rfi)*``: dependencies carried through plain
+        stores and loads (the bell redefines ``addr``/``data``/``ctrl`` with it)."""
+        s = self.s
+        rfi0 = self.rf0_part & s.internal
+        if rfi0.empty():
+            return s.nothing.opt()
+        return (s.deps["data"].rng(~s.set["Srcu-unlock"]) @ rfi0).star()
+
+    @let
+    def carries(self) -> bool:
+        """Whether ``carry-dep`` is more than the identity."""
+        return not (self.rf0_part & self.s.internal).empty()
+
+    @let
+    def addr(self) -> Bits:
+        return self.carry_dep @ self.s.deps["addr"] if self.carries else self.s.deps["addr"]
+
+    @let
+    def data(self) -> Bits:
+        return self.carry_dep @ self.s.deps["data"] if self.carries else self.s.deps["data"]
+
+    @let
+    def ctrl(self) -> Bits:
+        return self.carry_dep @ self.s.deps["ctrl"] if self.carries else self.s.deps["ctrl"]
+
+    @let
+    def srcu_rscs(self) -> Bits:
+        """``([Srcu-lock] ; carry-srcu-data ; data ; [Srcu-unlock]) & loc``: the index a
+        ``srcu_read_lock`` returned, carried through stores and loads, reaches the
+        ``srcu_read_unlock`` of the same srcu_struct."""
+        s = self.s
+        if not s.set["Srcu-lock"] or not s.set["Srcu-unlock"]:
+            return s.nothing
+        data = s.deps["data"]
+        carry = (data.rng(~s.set["Srcu-unlock"]) @ self.rf0_part).star()
+        dl = data.rng(s.set["Srcu-unlock"])
+        return (carry.dom(s.set["Srcu-lock"]) @ dl) & s.loc
+
+    @let
+    def po_unlock_lock_po(self) -> Bits:
+        """``po ; [UL] ; (po|rf) ; [LKR] ; po``: ordering across a lock handover (the
+        paper's ``po-unlock-rf-lock-po``, here also within one thread)."""
+        s = self.s
+        if not s.set["UL"] or not s.set["LKR"]:
+            return s.nothing
+        handover = (s.po | self.rf_part).dom(s.set["UL"]).rng(s.set["LKR"])
+        return s.po.rng(s.set["UL"]) @ handover @ s.po
+
+    @let
+    def mb(self) -> Bits:
+        """Full barriers: ``smp_mb``, fully ordered RMWs (as though enclosed in
+        ``smp_mb``), and the ``smp_mb__*`` fences that upgrade the access they follow
+        or precede.  (A clause whose fence kind the graph lacks is empty: skipped.)"""
+        sk = self.s
+        s, M, po, mb = sk.set, sk.M, sk.po, sk.Mb
+        po_opt = po.opt()
+        if mb:
+            out = sk.fencerel(mb).dom(M).rng(M) | po.dom(M).rng(mb & sk.R)
+            out |= po.dom(mb & sk.W).rng(M)
+        else:
+            out = sk.nothing
+        if s["Before-atomic"]:
+            out |= (sk.fencerel(s["Before-atomic"]).dom(M).rng(s["RMW"]) @ po_opt).rng(M)
+        if s["After-atomic"]:
+            out |= (po_opt.dom(M).rng(s["RMW"]) @ sk.fencerel(s["After-atomic"])).rng(M)
+        if s["After-spinlock"]:
+            out |= (po_opt.dom(M).rng(s["LKW"]) @ sk.fencerel(s["After-spinlock"])).rng(M)
+        if s["After-unlock-lock"]:
+            pulp = self.po_unlock_lock_po.dom(M).rng(s["After-unlock-lock"])
+            out |= (pulp @ po).rng(M)
+        if s["After-srcu-read-unlock"]:
+            fences = sk.fencerel(s["After-srcu-read-unlock"])
+            out |= (po_opt.dom(M).rng(s["Srcu-unlock"]) @ fences).rng(M)
+        return out
+
+    @let
+    def strong_fence0(self) -> Bits:
+        return (self.mb | self.s.gp).grouped()
+
+    @let
+    def nonrw_fence(self) -> Bits:
+        return self.strong_fence0 | self.s.po_rel | self.s.acq_po
+
+    @let
+    def fence0(self) -> Bits:
+        return self.nonrw_fence | self.s.wmb | self.s.rmb
+
+    @let
+    def dep_marked(self) -> Bits:
+        """``(addr | data) ; [Marked]``: what ``ppo`` follows by ``rfi``."""
+        return (self.addr | self.data).rng(self.s.Marked)
+
+    @let
+    def ppo0(self) -> Bits:
+        """``ppo`` but its rf/co-dependent clauses ``overwrite & int`` and ``dep ;
+        [Marked] ; rfi`` (see :attr:`LkmmRelations.ppo`)."""
+        s = self.s
+        out = self.fence0 & s.internal
+        if s.sk.dep_pairs["addr"] or s.sk.dep_pairs["data"] or s.sk.dep_pairs["ctrl"]:
+            rwdep = (self.addr | self.data | self.ctrl).rng(s.W)
+            to_w = rwdep | (self.addr.rng(s.Plain) @ s.wmb)
+            out |= to_w | self.addr.rng(s.R)
+        if s.set["UL"]:
+            out |= self.po_unlock_lock_po & s.internal
+        return out
+
+    @let
+    def a_cumul_fences(self) -> Bits:
+        """``(strong-fence | po-rel) ; [Marked]``: what ``A-cumul`` extends by ``rfe``."""
+        return (self.strong_fence0 | self.s.po_rel).rng(self.s.Marked).grouped()
+
+    @let
+    def cumul_fence0(self) -> Bits:
+        """``[Marked] ; (strong-fence | po-rel | wmb | po-unlock-lock-po) ; [Marked]``:
+        ``cumul-fence`` before ``A-cumul``'s ``rfe`` and ``rmw-sequence``."""
+        marked = self.s.Marked
+        fences = self.strong_fence0 | self.s.po_rel | self.s.wmb | self.po_unlock_lock_po
+        return fences.dom(marked).rng(marked)
+
+    @let
+    def cumul_fence0_star(self) -> Bits:
+        return self.cumul_fence0.star()
+
+    @let
+    def cumul_fence_reads(self) -> int:
+        """The reads whose rf ``cumul-fence`` follows: the marked ones ``A-cumul``
+        extends a fence from, and those of RMWs (``rmw-sequence``)."""
+        s = self.s
+        return (self.a_cumul_fences.domain() & s.Marked) | s.rmw.domain()
+
+    @let
+    def cumul_fence_stars(self) -> dict[tuple[tuple[int, int], ...], Bits]:
+        """``cumul-fence*`` of the graphs so far, by their rf into
+        :attr:`cumul_fence_reads` (see ``LkmmRelations.cumul_fence_star``)."""
+        return {}
+
+    @let
+    def w_pre_bounded(self) -> Bits:
+        """``(addr | fence)? ; [Marked]`` of a graph without grace periods."""
+        return (self.addr | self.fence0).opt().dom(self.s.Marked)
+
+    @let
+    def r_pre_bounded(self) -> Bits:
+        s = self.s
+        rmb = s.fencerel(s.set["Rmb"]).dom(s.R4rmb).rng(~s.Noreturn)
+        return (self.addr | self.nonrw_fence | rmb).opt().dom(s.Marked)
+
+    @let
+    def r_post_bounded(self) -> Bits:
+        s = self.s
+        rmb = s.fencerel(s.set["Rmb"]).dom(~s.Noreturn).rng(s.R4rmb)
+        return (self.nonrw_fence | rmb).opt().rng(s.Marked)
+
+    @let
+    def srcu_flags(self) -> dict[str, bool]:
+        """The bell's SRCU nesting flags (not ``srcu-bad-value-match``: values)."""
+        s, srscs = self.s.set, self.srcu_rscs
+        return {
+            "unmatched-srcu-lock": bool(s["Srcu-lock"] & ~srscs.domain()),
+            "unmatched-srcu-unlock": bool(s["Srcu-unlock"] & ~srscs.range()),
+            "multiple-srcu-matches": bool(s["Srcu-lock"])
+            and any(r & ~(1 << i) for i, r in enumerate((srscs.inv() @ srscs).rows)),
+        }
+
+
+class LkmmRelations:
+    """linux-kernel.bell, lock.cat and linux-kernel.cat evaluated on one herd view.
+
+    The lets that do not depend on rf or co are the skeleton's (``s``, a
+    :class:`SkeletonRelations`), those that read only rf edges a skeleton's graphs
+    nearly always share are ``f``'s (a :class:`FencedRelations`); the rest, here, are
+    this graph's.  Each cached property is one ``let``; sets are bitmasks, relations
+    :class:`Bits`.
+    """
+
+    def __init__(self, v: HerdView) -> None:
+        self.v, self.n = v, v.n
+        self.s = SkeletonRelations.of(v.skeleton)
+        self.f = self.s.fenced(v.rf_source)
+
+    # -- rf and co ---------------------------------------------------------------------
+    @let
+    def rf(self) -> Bits:
+        """Final ``rf``: lock.cat's ``rf | rf-lf | rf-ru`` and the LKR edges, concrete."""
+        rows = [0] * self.n
+        for r, w in self.v.rf_source.items():
+            rows[w] |= 1 << r
+        return Bits(rows)
+
+    @let
+    def co(self) -> Bits:
+        """The graph's coherence order, the initial write first (see herdview.py)."""
+        return in_order(self.n, self.v.co_order.values())
+
+    @let
+    def fr(self) -> Bits:
+        """``rf^-1 ; co``."""
+        rows, co = [0] * self.n, self.co.rows
+        for r, w in self.v.rf_source.items():
+            rows[r] = co[w]
+        return Bits(rows)
+
+    @let
+    def rfe(self) -> Bits:
+        return self.rf & self.s.ext
+
+    @let
+    def rfi(self) -> Bits:
+        return self.rf & self.s.internal
+
     # -- coherence and atomicity --------------------------------------------------------
-    @cached_property
-    def com(self) -> Bits:
-        return self.rf | self.co | self.fr
+    @let
+    def coherence_order(self) -> Bits:
+        """``po-loc | com`` (``com = rf | co | fr``), acyclic as ``coherence``:
+        sequential consistency per variable (the paper's first axiom)."""
+        return Bits(
+            [
+                a | b | c | d
+                for a, b, c, d in zip(
+                    self.s.po_loc.rows, self.rf.rows, self.co.rows, self.fr.rows, strict=True
+                )
+            ]
+        )
 
     def atomic_violated(self) -> bool:
         """``empty rmw & (fre ; coe)``: no write of another thread comes between an
         RMW's read and its write in ``co`` (the paper's atomicity axiom)."""
-        rmw = self.rmw
-        fre = (self.fr & self.ext).dom(rmw.domain())
-        return not (rmw & (fre @ (self.co & self.ext))).empty()
+        fr, co, ext = self.fr.rows, self.co.rows, self.s.ext.rows
+        for r, ws in self.s.rmw_rows:
+            coe = 0
+            for x in members(fr[r] & ext[r]):
+                coe |= co[x] & ext[x]
+            if coe & ws:
+                return True
+        return False
 
     # -- preserved program order (the paper's ppo) ---------------------------------------
-    @cached_property
+    @let
     def overwrite(self) -> Bits:
         return self.co | self.fr
 
-    @cached_property
+    @let
     def ppo(self) -> Bits:
-        dep = self.addr | self.data
-        rwdep = (dep | self.ctrl).rng(self.W)
-        to_w = rwdep | (self.overwrite & self.internal) | (self.addr.rng(self.Plain) @ self.wmb)
-        to_r = self.addr.rng(self.R) | (dep.rng(self.Marked) @ self.rfi)
-        return (
-            to_r | to_w | (self.fence0 & self.internal) | (self.po_unlock_lock_po & self.internal)
-        )
+        """``to-r | to-w | (fence & int) | (po-unlock-lock-po & int)``, with ``to-r =
+        addr ; [R] | (dep ; [Marked] ; rfi)`` and ``to-w = rwdep | (overwrite & int) |
+        (addr ; [Plain] ; wmb)``: ``f.ppo0`` and the two clauses that read rf/co."""
+        internal = self.s.internal.rows
+        rows = [
+            a | b & internal[i]
+            for i, (a, b) in enumerate(zip(self.f.ppo0.rows, self.overwrite.rows, strict=True))
+        ]
+        if self.f.dep_marked.domain():
+            rows = [a | b for a, b in zip(rows, (self.f.dep_marked @ self.rfi).rows, strict=True)]
+        return Bits(rows)
 
     # -- the paper's happens-before and propagation axioms ------------------------------
-    @cached_property
+    @let
     def rmw_sequence(self) -> Bits:
         """``(rf ; rmw)*``: a release heads the chain of RMWs that read from it."""
-        return (self.rf @ self.rmw).star()
+        return (self.rf @ self.s.rmw).star()
 
-    @cached_property
+    @let
+    def cumul_fence_rfe(self) -> Bits:
+        """``[Marked] ; rfe ; [Marked] ; (strong-fence | po-rel) ; [Marked]``: the
+        clauses of ``cumul-fence`` that ``A-cumul(r) = rfe? ; r`` adds (before
+        ``rmw-sequence``); ``f.cumul_fence0`` holds the others."""
+        marked, a_cumul = self.s.Marked, self.f.a_cumul_fences
+        return Bits(
+            [
+                a_cumul.image(e & marked) if e & marked and marked >> i & 1 else 0
+                for i, e in enumerate(self.rfe.rows)
+            ]
+        )
+
+    @let
     def cumul_fence(self) -> Bits:
         """``[Marked] ; (A-cumul(strong-fence | po-rel) | wmb | po-unlock-lock-po) ;
         [Marked] ; rmw-sequence``: fences that order propagation of stores."""
-        a_cumul = self.rfe.rng(self.Marked).opt() @ (self.strong_fence0 | self.po_rel)
-        fences = (a_cumul | self.wmb | self.po_unlock_lock_po).dom(self.Marked)
-        return fences.rng(self.Marked) @ self.rmw_sequence
+        fences = self.f.cumul_fence0 | self.cumul_fence_rfe
+        if not self.s.rmw_rows:
+            return fences  # rmw-sequence is the identity
+        return fences @ self.rmw_sequence
 
-    @cached_property
+    @let
     def cumul_fence_star(self) -> Bits:
-        return self.cumul_fence.star()
+        """``cumul-fence*``.  It reads rf only into ``f.cumul_fence_reads`` (and of
+        those ``A-cumul``'s only from other threads' marked writes), which the graphs of
+        a skeleton often share: kept with ``f`` by those edges."""
+        reads, marked, ext = self.f.cumul_fence_reads, self.s.Marked, self.s.ext.rows
+        rmw_reads = self.s.rmw.domain()
+        key = tuple(
+            (w, r)
+            for r, w in self.v.rf_source.items()
+            if reads >> r & 1 and (rmw_reads >> r & 1 or (marked >> w & 1 and ext[w] >> r & 1))
+        )
+        stars = self.f.cumul_fence_stars
+        star = stars.get(key)
+        if star is None:
+            if not self.s.rmw_rows and self.cumul_fence_rfe.empty():
+                star = self.f.cumul_fence0_star  # cumul-fence is the skeleton's cumul_fence0
+            else:
+                star = self.cumul_fence.star()
+            if len(stars) >= 64:
+                stars.clear()
+            stars[key] = star
+        return star
 
-    @cached_property
+    @let
     def prop(self) -> Bits:
         """``[Marked] ; (overwrite & ext)? ; cumul-fence* ; [Marked] ; rfe? ;
         [Marked]``: a store propagating to a CPU ahead of another event."""
-        start = (self.overwrite & self.ext).opt().dom(self.Marked)
-        fenced = (start @ self.cumul_fence_star).rng(self.Marked)
-        return (fenced @ self.rfe.opt()).rng(self.Marked)
+        marked, rfe, cfs = self.s.Marked, self.rfe.rows, self.cumul_fence_star.rows
+        reads_from = self.rfe.domain()
+        rows = []
+        # (Bits.image inlined: this loop is a good part of checking a graph.)
+        for i, (ow, ext) in enumerate(zip(self.overwrite.rows, self.s.ext.rows, strict=True)):
+            if not marked >> i & 1:
+                rows.append(0)
+                continue
+            fenced = cfs[i]  # cumul-fence* is reflexive and transitive (see image())
+            todo = ow & ext & ~fenced
+            while todo:
+                low = todo & -todo
+                reach = cfs[low.bit_length() - 1]
+                fenced |= reach
+                todo = (todo ^ low) & ~reach
+            fenced &= marked
+            out, todo = fenced, fenced & reads_from
+            while todo:
+                low = todo & -todo
+                out |= rfe[low.bit_length() - 1]
+                todo ^= low
+            rows.append(out & marked)
+        return Bits(rows)
 
-    @cached_property
+    @let
     def hb(self) -> Bits:
         """``[Marked] ; (ppo | rfe | ((prop \\ id) & int)) ; [Marked]``: one event must
         execute before another; acyclic as ``happens-before``."""
-        prop_int = Bits([r & ~(1 << i) for i, r in enumerate(self.prop.rows)]) & self.internal
-        return (self.ppo | self.rfe | prop_int).dom(self.Marked).rng(self.Marked)
+        marked, rows = self.s.Marked, (self.ppo.rows, self.rfe.rows, self.prop.rows)
+        return Bits(
+            [
+                (a | b | c & internal & ~(1 << i)) & marked if marked >> i & 1 else 0
+                for i, (a, b, c, internal) in enumerate(
+                    zip(*rows, self.s.internal.rows, strict=True)
+                )
+            ]
+        )
 
-    @cached_property
+    @let
     def hb_plus(self) -> Bits:
         return self.hb.plus()
 
-    @cached_property
+    @let
     def hb_star(self) -> Bits:
         return self.hb_plus.opt()
 
-    @cached_property
+    @let
     def pb(self) -> Bits:
         """``prop ; strong-fence ; hb* ; [Marked]``: a store propagates before a strong
         fence completes; acyclic as ``propagation`` (empty without strong fences)."""
-        if self.strong_fence0.empty():
+        if self.f.strong_fence0.empty():
             return Bits([0] * self.n)
-        return (self.prop @ self.strong_fence0 @ self.hb_star).rng(self.Marked)
+        return (self.prop @ self.f.strong_fence0 @ self.hb_star).rng(self.s.Marked)
 
-    @cached_property
+    @let
     def pb_plus(self) -> Bits:
         return self.pb.plus()
 
-    @cached_property
+    @let
     def pb_star(self) -> Bits:
         return self.pb_plus.opt()
 
     # -- the paper's RCU axiom (grace periods, read-side critical sections) -------------
-    @cached_property
-    def grace_periods(self) -> int:
-        return self.set["Sync-rcu"] | self.set["Sync-srcu"]
-
-    @cached_property
+    @let
     def rcu_link(self) -> Bits:
         """``po? ; hb* ; pb* ; prop ; po``, on the rows that can follow a grace period
         or a read-side critical section (a grace period or a lock event)."""
-        starts = self.grace_periods | self.set["Rcu-lock"] | self.set["Srcu-lock"]
-        return self.po.opt().dom(starts) @ self.hb_star @ self.pb_star @ self.prop @ self.po
+        s = self.s
+        starts = s.grace_periods | s.set["Rcu-lock"] | s.set["Srcu-lock"]
+        return s.po.opt().dom(starts) @ self.hb_star @ self.pb_star @ self.prop @ s.po
 
-    @cached_property
+    @let
     def rcu_order(self) -> Bits:
         """The least fixpoint of linux-kernel.cat's ``rcu-order``: sequences of grace
         periods and critical sections (joined by ``rcu-link``) with at least as many
         grace periods as critical sections; SRCU ones on the same srcu_struct."""
-        n, link, loc = self.n, self.rcu_link, self.loc
-        gp = Bits.identity(n, self.set["Sync-rcu"])
-        sgp = Bits.identity(n, self.set["Sync-srcu"])
-        rscsi, srscsi = self.rcu_rscs.inv(), self.srcu_rscs.inv()
+        n, link, loc = self.n, self.rcu_link, self.s.loc
+        gp = Bits.identity(n, self.s.set["Sync-rcu"])
+        sgp = Bits.identity(n, self.s.set["Sync-srcu"])
+        rscsi, srscsi = self.s.rcu_rscs.inv(), self.f.srcu_rscs.inv()
         base = (
             gp | sgp
             | (gp @ link @ rscsi) | ((sgp @ link @ srscsi) & loc)
@@ -693,71 +1143,71 @@ class LkmmRelations:
                 return order
             order = grown
 
-    @cached_property
+    @let
     def rcu_fence(self) -> Bits:
-        if not self.grace_periods:
+        if not self.s.grace_periods:
             return Bits([0] * self.n)
-        return self.po @ self.rcu_order @ self.po.opt()
+        return self.s.po @ self.rcu_order @ self.s.po.opt()
 
-    @cached_property
+    @let
     def rb(self) -> Bits:
         """``prop ; rcu-fence ; hb* ; pb* ; [Marked]``: irreflexive as ``rcu`` (a
         read-side critical section cannot span a grace period)."""
         if self.rcu_fence.empty():
             return Bits([0] * self.n)
-        return (self.prop @ self.rcu_fence @ self.hb_star @ self.pb_star).rng(self.Marked)
+        return (self.prop @ self.rcu_fence @ self.hb_star @ self.pb_star).rng(self.s.Marked)
 
-    @cached_property
+    @let
     def fence(self) -> Bits:
-        return self.fence0 | self.rcu_fence
+        if not self.s.grace_periods:
+            return self.f.fence0  # rcu-fence is empty
+        return self.f.fence0 | self.rcu_fence
 
-    @cached_property
+    @let
     def strong_fence(self) -> Bits:
-        return self.strong_fence0 | self.rcu_fence
+        if not self.s.grace_periods:
+            return self.f.strong_fence0
+        return self.f.strong_fence0 | self.rcu_fence
 
     # -- plain accesses and data races: not in the paper; added to the LKMM in 2019 (A.
     # Stern; tools/memory-model/Documentation/explanation.txt, "PLAIN ACCESSES AND DATA
     # RACES").  Plain accesses are outside hb/pb/rb; these rules bound them by fences
     # and marked accesses instead. -------------------------------------------------------
-    @cached_property
-    def mixed_accesses(self) -> Bits:
-        plain_w, marked = self.Plain & self.W, self.Marked
-        near = self.po_loc - self.barrier
-        return near.dom(plain_w).rng(marked) | near.dom(marked).rng(plain_w)
-
-    @cached_property
+    @let
     def xbstar(self) -> Bits:
         """``(hb | pb | rb)*``: executes-before."""
         if self.pb.empty() and self.rb.empty():
             return self.hb_star
         return (self.hb | self.pb | self.rb).star()
 
-    @cached_property
-    def vis(self) -> Bits:
-        """``cumul-fence* ; rfe? ; [Marked] ; ((strong-fence ; [Marked] ; xbstar) |
-        (xbstar & int))``: a store visible to a later event."""
-        xbstar = self.xbstar
-        tail = (self.strong_fence.rng(self.Marked) @ xbstar) | (xbstar & self.internal)
-        head = (self.cumul_fence_star @ self.rfe.opt()).rng(self.Marked)
-        return head @ tail
+    def vis(self, events: int) -> int:
+        """The image of ``events`` under ``vis = cumul-fence* ; rfe? ; [Marked] ;
+        ((strong-fence ; [Marked] ; xbstar) | (xbstar & int))``: what a store is visible
+        to.  (Only a few rows are ever needed: see ``ww_vis``.)"""
+        marked = self.s.Marked
+        head = self.cumul_fence_star.image(events)
+        head = (head | self.rfe.image(head)) & marked
+        return self.xbstar.image(self._strong_fence_m.image(head)) | self._xbstar_int.image(head)
 
-    @cached_property
+    @let
+    def _strong_fence_m(self) -> Bits:
+        return self.strong_fence.rng(self.s.Marked)
+
+    @let
+    def _xbstar_int(self) -> Bits:
+        return self.xbstar & self.s.internal
+
+    @let
     def w_pre_bounded(self) -> Bits:
-        return (self.addr | self.fence).opt().dom(self.Marked)
+        if not self.s.grace_periods:
+            return self.f.w_pre_bounded  # rcu-fence is empty
+        return (self.f.addr | self.fence).opt().dom(self.s.Marked)
 
-    @cached_property
-    def r_pre_bounded(self) -> Bits:
-        rmb = self.fencerel(self.set["Rmb"]).dom(self.R4rmb).rng(~self.Noreturn)
-        return (self.addr | self.nonrw_fence | rmb).opt().dom(self.Marked)
-
-    @cached_property
-    def w_post_bounded(self) -> Bits:
-        return self.fence.opt().rng(self.Marked) @ self.rmw_sequence
-
-    @cached_property
-    def r_post_bounded(self) -> Bits:
-        rmb = self.fencerel(self.set["Rmb"]).dom(~self.Noreturn).rng(self.R4rmb)
-        return (self.nonrw_fence | rmb).opt().rng(self.Marked)
+    @let
+    def w_post_bounded(self) -> LazyRows:
+        """``fence? ; [Marked] ; rmw-sequence``, row by row (see ``_visibility``)."""
+        fence, marked, chains = self.fence.rows, self.s.Marked, self.rmw_sequence
+        return LazyRows(lambda a: chains.image((fence[a] | 1 << a) & marked))
 
     def _visibility(self, pre: Bits) -> LazyRows:
         """``fence | (strong-fence ; xbstar ; pre) | (w-post-bounded ; vis ; pre)``."""
@@ -770,47 +1220,52 @@ class LkmmRelations:
 
         def row(a: int) -> int:
             via_xb = pre.image(xbstar.image(strong.rows[a]))
-            return fence.rows[a] | via_xb | pre.image(self.vis.image(post.rows[a]))
+            return fence.rows[a] | via_xb | pre.image(self.vis(post[a]))
 
         return LazyRows(row)
 
-    @cached_property
+    @let
     def ww_vis(self) -> LazyRows:
         return self._visibility(self.w_pre_bounded)
 
-    @cached_property
+    @let
     def wr_vis(self) -> LazyRows:
-        return self._visibility(self.r_pre_bounded)
+        return self._visibility(self.f.r_pre_bounded)
 
-    @cached_property
+    @let
     def rw_xbstar(self) -> LazyRows:
         """``fence | (r-post-bounded ; xbstar ; w-pre-bounded)``."""
-        fence, post, xbstar, pre = self.fence, self.r_post_bounded, self.xbstar, self.w_pre_bounded
+        fence, post, xbstar = self.fence, self.f.r_post_bounded, self.xbstar
+        pre = self.w_pre_bounded
         return LazyRows(lambda a: fence.rows[a] | pre.image(xbstar.image(post.rows[a])))
 
     def pre_race(self, a: int, b: int) -> bool:
         """``ext & ((Plain * M) | ((M \\ IW) * Plain))``."""
-        if not self.ext.rows[a] >> b & 1:
+        s = self.s
+        if not s.ext.rows[a] >> b & 1:
             return False
-        plain, m = self.Plain, self.M
+        plain, m = s.Plain, s.M
         return bool(
-            (plain >> a & 1 and m >> b & 1) or ((m & ~self.set["IW"]) >> a & 1 and plain >> b & 1)
+            (plain >> a & 1 and m >> b & 1) or ((m & ~s.set["IW"]) >> a & 1 and plain >> b & 1)
         )
 
     def conflicts(self, rel: Bits) -> Iterator[tuple[int, int]]:
         """The pairs of ``rel`` that are in ``pre-race``."""
+        s = self.s
+        plain, m, ext = s.Plain, s.M, s.ext.rows
+        m_not_iw = m & ~s.set["IW"]
         for a, row in enumerate(rel.rows):
             if not row:
                 continue
-            near = row if self.Plain >> a & 1 else row & self.Plain
-            for b in members(near):
-                if self.pre_race(a, b):
-                    yield a, b
+            # pre_race(a, b) for every b at once
+            near = (m if plain >> a & 1 else 0) | (plain if m_not_iw >> a & 1 else 0)
+            for b in members(row & ext[a] & near):
+                yield a, b
 
     def plain_incoherent(self) -> bool:
         """``wr-incoh | rw-incoh | ww-incoh``: a plain access against the coherence of
         the accesses that bound it."""
-        if not self.Plain:
+        if not self.s.Plain:
             return False
         if any(self.rw_xbstar[r] >> w & 1 for w, r in self.conflicts(self.rf)):
             return True
@@ -820,7 +1275,7 @@ class LkmmRelations:
 
     def races(self) -> list[tuple[int, int, str]]:
         """``ww-race``, ``wr-race``, ``rw-race`` pairs (view events)."""
-        if not self.Plain:
+        if not self.s.Plain:
             return []
         out = [(a, b, "ww-race") for a, b in self.conflicts(self.co) if not self._ww_nonrace(a, b)]
         co_rf = self.co.opt() @ self.rf
@@ -836,7 +1291,7 @@ class LkmmRelations:
 
     def _ww_nonrace(self, a: int, b: int) -> bool:
         """``ww-vis & ((Marked * W) | rw-xbstar) & ((W * Marked) | wr-vis)``."""
-        marked, w = self.Marked, self.W
+        marked, w = self.s.Marked, self.s.W
         if not self.ww_vis[a] >> b & 1:
             return False
         first = bool(marked >> a & 1 and w >> b & 1) or bool(self.rw_xbstar[a] >> b & 1)
@@ -844,31 +1299,24 @@ class LkmmRelations:
 
     # -- axioms and flags ---------------------------------------------------------------
     def violated(self) -> str | None:
-        """The first axiom that fails, in herd7's order (lock.cat's first)."""
-        checks: tuple[tuple[str, Callable[[], bool]], ...] = (
-            ("lock-nest", lambda: not self._nested(self.set["LKR"]).empty()),
-            ("nested-is-locked", lambda: not self._nested(self.set["RU"]).empty()),
-            ("unmatched-locks", self._unmatched_locks),
-            ("coherence", lambda: not self.coherence_order.acyclic()),
-            ("atomic", self.atomic_violated),
-            ("happens-before", lambda: bool(self.hb_plus.reflexive_at())),
-            ("propagation", lambda: not self.pb.acyclic()),
-            ("rcu", lambda: bool(self.rb.reflexive_at())),
-            ("plain-coherence", self.plain_incoherent),
-        )
-        return next((name for name, failed in checks if failed()), None)
-
-    def _unmatched_locks(self) -> bool:
-        """``empty ([UNMATCHED-LKW] ; loc ; [UNMATCHED-LKW]) \\ id``: a second lock
-        still held at the end can only have deadlocked."""
-        held = self.UNMATCHED_LKW
-        return any(self.loc.rows[e] & held & ~(1 << e) for e in members(held))
-
-    @cached_property
-    def coherence_order(self) -> Bits:
-        """``po-loc | com``, acyclic as ``coherence``: sequential consistency per
-        variable (the paper's first axiom)."""
-        return self.po_loc | self.com
+        """The first axiom that fails, in herd7's order (lock.cat's first), each
+        checked only once those before it hold (most graphs fail early or pass)."""
+        lock = self.s.lock_violation
+        if lock is not None:
+            return lock
+        if not self.coherence_order.acyclic():
+            return "coherence"
+        if self.atomic_violated():
+            return "atomic"
+        if not self.hb.acyclic():  # hb+ irreflexive
+            return "happens-before"
+        if not self.pb.acyclic():
+            return "propagation"
+        if self.s.grace_periods and self.rb.reflexive_at():
+            return "rcu"  # (rb is empty without grace periods)
+        if self.plain_incoherent():
+            return "plain-coherence"
+        return None
 
     def cycle_of(self, axiom: str) -> list[int] | None:
         """A cycle of the relation an acyclicity axiom constrains, or for ``rcu`` a
@@ -891,31 +1339,25 @@ class LkmmRelations:
 
     def flags(self) -> tuple[str, ...]:
         """The flags raised, in file order (bell, lock.cat, linux-kernel.cat)."""
-        s, rscs, srscs = self.set, self.rcu_rscs, self.srcu_rscs
-        values = self.v.values
+        sk, srcu = self.s.skeleton_flags, self.f.srcu_flags
+        srcu_pairs = list(self.f.srcu_rscs.pairs())
+        values = self.v.values if srcu_pairs else {}
         raised = {
-            "unmatched-rcu-lock": s["Rcu-lock"] & ~rscs.domain(),
-            "unmatched-rcu-unlock": s["Rcu-unlock"] & ~rscs.range(),
-            "unmatched-srcu-lock": s["Srcu-lock"] & ~srscs.domain(),
-            "unmatched-srcu-unlock": s["Srcu-unlock"] & ~srscs.range(),
-            "multiple-srcu-matches": any(
-                r & ~(1 << i) for i, r in enumerate((srscs.inv() @ srscs).rows)
-            ),
-            "invalid-sleep": not (rscs & (self.po.rng(s["Sync-srcu"]) @ self.po)).empty(),
-            "srcu-bad-value-match": any(values.get(a) != values.get(b) for a, b in srscs.pairs()),
-            "mixed-lock-accesses": self._mixed_lock_accesses(),
-            "unpaired-LKW": s["LKW"] & ~self.lk_rmw.range(),
-            "unpaired-LKR": s["LKR"] & ~self.lk_rmw.domain(),
-            "unmatched-unlock": s["UL"] & ~self.critical.range(),
-            "mixed-accesses": not self.mixed_accesses.empty(),
+            "unmatched-rcu-lock": sk["unmatched-rcu-lock"],
+            "unmatched-rcu-unlock": sk["unmatched-rcu-unlock"],
+            "unmatched-srcu-lock": srcu["unmatched-srcu-lock"],
+            "unmatched-srcu-unlock": srcu["unmatched-srcu-unlock"],
+            "multiple-srcu-matches": srcu["multiple-srcu-matches"],
+            "invalid-sleep": sk["invalid-sleep"],
+            "srcu-bad-value-match": any(values.get(a) != values.get(b) for a, b in srcu_pairs),
+            "mixed-lock-accesses": sk["mixed-lock-accesses"],
+            "unpaired-LKW": sk["unpaired-LKW"],
+            "unpaired-LKR": sk["unpaired-LKR"],
+            "unmatched-unlock": sk["unmatched-unlock"],
+            "mixed-accesses": sk["mixed-accesses"],
             "data-race": bool(self.races()),
         }
         return tuple(name for name, hit in raised.items() if hit)
-
-    def _mixed_lock_accesses(self) -> bool:
-        """``[M \\ IW \\ ALL-LOCKS] ; loc ; [ALL-LOCKS]`` (the bell's ``M``)."""
-        ordinary = self.set["M"] & ~self.set["IW"] & ~self.ALL_LOCKS
-        return any(self.loc.rows[e] & self.ALL_LOCKS for e in members(ordinary))
 
 
 class LKMM:

@@ -90,10 +90,25 @@ class Scenario:
 
 def catalogue() -> dict[str, Scenario]:
     from pagerace.scenarios.gup_split import GUP_VS_SPLIT
+    from pagerace.scenarios.head_realloc import HEAD_REALLOC_SMALLER
+    from pagerace.scenarios.odirect import ODIRECT
+    from pagerace.scenarios.pagetail_race import PAGETAIL_RACE
     from pagerace.scenarios.prep_race import PREP_RACE
     from pagerace.scenarios.split_put import SPLIT_VS_TAIL_PUT
+    from pagerace.scenarios.stale_head_free import STALE_HEAD_FREE
 
-    return {s.name: s for s in (PREP_RACE, SPLIT_VS_TAIL_PUT, GUP_VS_SPLIT)}
+    return {
+        s.name: s
+        for s in (
+            PREP_RACE,
+            SPLIT_VS_TAIL_PUT,
+            GUP_VS_SPLIT,
+            STALE_HEAD_FREE,
+            HEAD_REALLOC_SMALLER,
+            PAGETAIL_RACE,
+            ODIRECT,
+        )
+    }
 
 
 def scenario(name: str) -> Scenario:

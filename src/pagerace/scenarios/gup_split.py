@@ -55,10 +55,10 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
         @w.thread("CPU0")
         def splitter() -> None:
             split_huge_page(head, nr_pages, pmd, lru_lock, variant)
-            put_page(head)
+            put_page(head, variant)
 
         for n in range(1, cpus):
-            w.thread(f"CPU{n}")(_direct_io(pmd, head, n))
+            w.thread(f"CPU{n}")(_direct_io(pmd, head, n, variant))
 
         @w.check_at_end("references balance")
         def balance(w: World) -> str | None:
@@ -67,10 +67,10 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
     return setup
 
 
-def _direct_io(pmd: object, head: Page, index: int) -> Callable[[], None]:
+def _direct_io(pmd: object, head: Page, index: int, variant: Variant) -> Callable[[], None]:
     def run() -> None:
-        for page in gup_fast(pmd, head, index, 1):
-            put_page(page)  # the I/O completes
+        for page in gup_fast(pmd, head, index, 1, variant):
+            put_page(page, variant)  # the I/O completes
 
     return run
 
@@ -85,6 +85,10 @@ _PLAIN_PMD = (
     "unordered, a data race by the LKMM's definition (an aligned word on x86, where "
     "the IPI is what orders them)"
 )
+_TAIL_LOCK = (
+    "§9.3: each put is ordered against its tail's step of the split by the tail's own "
+    "compound lock, as in split-vs-tail-put"
+)
 _NO_IPI = (
     "without the IPI wait a gup_fast that read the pmd before the splitting bit "
     "pins a tail after the split has moved its pins: a pin is counted in the "
@@ -98,7 +102,7 @@ GUP_VS_SPLIT = Scenario(
         Param("cpus", 2, 2, 8, "CPU0 splits; CPU1..n-1 each gup_fast one tail, then put it"),
         Param("order", 1, 1, 4, "order of the THP (2^order pages)"),
     ),
-    variants=("v3.13", "split-no-ipi"),
+    variants=("v3.13", "split-no-ipi", "per-tail-lock"),
     expected={
         ("v3.13", "sc"): Expectation("verified", _IPI),
         ("v3.13", "tso"): Expectation("verified", _IPI),
@@ -121,6 +125,16 @@ GUP_VS_SPLIT = Scenario(
             "finding",
             _NO_IPI + "; " + _PLAIN_PMD,
             ("refcount-underflow", "invariant", "bad-page", "data-race"),
+        ),
+        ("per-tail-lock", "sc"): Expectation("verified", _IPI + "; " + _TAIL_LOCK),
+        ("per-tail-lock", "tso"): Expectation("verified", _IPI + "; " + _TAIL_LOCK),
+        ("per-tail-lock", "lkmm"): Expectation(
+            "finding",
+            "locking the tail leaves gup_fast as it is: " + _PLAIN_PMD + ", and the escaped "
+            "pin is put after PG_tail is clear, from the tail's own _count: freed while it "
+            "still counts the pin (bad-page), the head keeping it (invariant); also "
+            "put_page's unlocked PageTail test races the split's plain flag rewrite",
+            ("data-race", "bad-page", "invariant"),
         ),
     },
     builder=build,

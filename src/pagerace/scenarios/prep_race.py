@@ -3,7 +3,10 @@
 A THP was split and its head page H freed; CPUs that read ``H`` as the head of a tail
 they pinned before the split (the tail's pin now lives in the tail's own ``_count``)
 are about to run the tail path of ``put_compound_page``.  Meanwhile CPU0 reallocates
-the block at H as a compound page of ``--order`` through ``prep_new_page``.
+the block at H as a compound page of ``--order``: ``alloc_pages`` takes ``zone->lock``,
+``__rmqueue_smallest`` finds the free block of order ``--order`` + 1 at H and
+``expand`` puts its upper half back on the free lists, and ``prep_new_page`` (after
+``check_new_page``) makes the lower half a compound page.
 
 In v3.13 ``prep_new_page`` stores ``_count = 1`` first, so a stale putter's
 ``get_page_unless_zero(H)`` can succeed, and its ``compound_lock`` (an atomic bit set
@@ -11,11 +14,16 @@ on ``H.flags``) can land between the plain load and the plain store of
 ``__SetPageHead``: the lock bit is erased while held (lost acquire), or an unlock is
 undone and the bit stays set with no owner (lost release).
 
-Layout: the new block is H..H+2^order-1; the stale tails T1..Tn lie beyond it (a block
-containing a pinned tail cannot be free).  Checks: the owner of the compound-lock bit
-still sees it set when it unlocks; no lock bit is left set with no owner; no counter
-goes below its floor; at the end H holds only CPU0's reference and every stale tail
-has dropped its pin.
+Layout: a zone (:mod:`pagerace.mm.mmzone`) of 2^(order+1) pages H.., free at the start
+as one block (put on its list at setup as the free path leaves it; one order larger
+than the allocation, so that ``expand`` splits it); the stale tails
+T1..Tn lie beyond it, outside the modelled zone (a block containing a pinned tail
+cannot be free, and their order-0 frees end after ``free_pages_check``).  Checks: the
+owner of the compound-lock bit still sees it set when it unlocks; no lock bit is left
+set with no owner; no counter goes below its floor; the allocator's checks (a free
+page written while on the lists is ``use-after-free``, ``check_new_page``); at the end
+H holds only CPU0's reference, every stale tail has dropped its pin, and the zone's
+free lists hold the upper half, untouched.
 """
 
 from __future__ import annotations
@@ -23,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from pagerace.explore.runtime import World
+from pagerace.mm.mmzone import Zone, init_free_block
 from pagerace.mm.page import Page, make_mem_map
-from pagerace.mm.page_alloc import __GFP_COMP, prep_new_page
+from pagerace.mm.page_alloc import __GFP_COMP, alloc_pages
 from pagerace.mm.swap import put_compound_tail
 from pagerace.mm.variants import Variant
 from pagerace.scenarios.catalogue import Expectation, Param, Scenario
@@ -32,18 +41,20 @@ from pagerace.scenarios.catalogue import Expectation, Param, Scenario
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
     cpus, order = params["cpus"], params["order"]
-    block = 1 << order
+    zone_pages = 2 << order
     putters = cpus - 1
-    names = ["H", *(f"H+{i}" for i in range(1, block)), *(f"T{i}" for i in range(1, cpus))]
+    names = ["H", *(f"H+{i}" for i in range(1, zone_pages)), *(f"T{i}" for i in range(1, cpus))]
 
     def setup(w: World) -> None:
-        mem_map = make_mem_map(w, block + putters, names)
+        mem_map = make_mem_map(w, zone_pages + putters, names)
         head = mem_map[0]
-        tails = mem_map[block:]
+        zone = Zone(w, mem_map, max_order=order + 2)
+        init_free_block(w, head, order + 1)
+        tails = mem_map[zone_pages:]
         for t in tails:  # split: the pin moved into the tail's own count (ref §5.2)
             w.init(t._count, 1)
             w.init(t.first_page, head)
-        w.thread("CPU0")(lambda: prep_new_page(head, order, __GFP_COMP, variant))
+        w.thread("CPU0")(lambda: alloc_pages(zone, __GFP_COMP, order, variant))
         for n, t in enumerate(tails, start=1):
             w.thread(f"CPU{n}")(_putter(t, head))
 

@@ -254,3 +254,52 @@ def test_fw_can_be_limited_to_the_locations_a_final_condition_observes():
     assert herd_view(g).sets["FW"] == {2, 4}  # x=1 and the lock's LKW (after 2 IWs)
     assert herd_view(g, observed={"x"}).sets["FW"] == {2}
     assert herd_view(g).origin[2] == wx
+
+
+def mp_reads(ry: int | None, rx: int | None) -> ExecutionGraph:
+    # P0: x=1; y=1   P1: r0=y; r1=x, reading from the given writes (None: initial).
+    b = GraphBuilder()
+    b.write(0, "x")
+    b.write(0, "y")
+    b.read(1, "y", ry, value=0 if ry is None else 1)
+    b.read(1, "x", rx, value=0 if rx is None else 1)
+    return b.graph()
+
+
+def test_graphs_that_differ_only_in_rf_and_values_share_one_skeleton():
+    old, new = herd_view(mp_reads(None, None)), herd_view(mp_reads(1, 0))
+    assert new.skeleton is old.skeleton and new.threads is old.threads
+    iw_x, iw_y, wx, wy, ry, rx = range(6)
+    assert old.rf_source == {ry: iw_y, rx: iw_x} and new.rf_source == {ry: wy, rx: wx}
+    assert old.values == {wx: 1, wy: 1, ry: 0, rx: 0, iw_y: 0, iw_x: 0}
+    assert new.values == {wx: 1, wy: 1, ry: 1, rx: 1}
+
+
+def test_graphs_with_other_events_or_co_get_their_own_view():
+    b = GraphBuilder()
+    w1 = b.write(0, "x", 1)
+    w2 = b.write(1, "x", 2)
+    one, other = herd_view(b.graph()), herd_view(b.graph(co={"x": [w2, w1]}))
+    assert one.skeleton is other.skeleton
+    assert one.co_order["x"] == (0, 1, 2) and other.co_order["x"] == (0, 2, 1)
+    assert one.sets["FW"] == {2} and other.sets["FW"] == {1}
+    b.fence(1, "mb")
+    assert herd_view(b.graph()).skeleton is not one.skeleton
+
+
+def test_whether_spin_is_locked_saw_the_lock_held_is_part_of_the_skeleton():
+    def is_locked(value: int) -> ExecutionGraph:
+        b = GraphBuilder()
+        b.read(0, "l", None, value=value, annot="acquire", name="spin_is_locked")
+        return b.graph()
+
+    held, free = herd_view(is_locked(1)), herd_view(is_locked(0))
+    assert held.skeleton is not free.skeleton
+    assert held.sets["RL"] == {1} and free.sets["RU"] == {1}
+    assert herd_view(is_locked(2)).skeleton is held.skeleton
+
+
+def test_a_read_from_an_event_that_does_not_write_is_reported_with_a_shared_skeleton():
+    herd_view(mp_reads(None, None))
+    with pytest.raises(InternalError, match="reads from 2, not a write"):
+        herd_view(mp_reads(2, None))

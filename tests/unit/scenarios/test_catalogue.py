@@ -7,9 +7,13 @@ from __future__ import annotations
 import pytest
 
 from pagerace.core.errors import UsageError
-from pagerace.explore import Options, Result, explore
+from pagerace.explore import Options, Program, Result, World, explore
 from pagerace.explore.bruteforce import all_interleavings
 from pagerace.explore.shrink import context_switches
+from pagerace.mm.page import PAGE_BUDDY_MAPCOUNT_VALUE, make_mem_map, show_pointer
+from pagerace.mm.page_alloc import __GFP_COMP, prep_new_page
+from pagerace.mm.swap import put_compound_tail
+from pagerace.mm.variants import VARIANTS
 from pagerace.scenarios.catalogue import catalogue, scenario
 
 PREP_RACE = scenario("prep-race")
@@ -78,11 +82,29 @@ def test_the_default_variant_is_the_first_listed():
     assert PREP_RACE.variant(None).name == PREP_RACE.variants[0]
 
 
+def prep_race_after_rmqueue(variant: str) -> Program:
+    """prep-race with two CPUs from the moment CPU0 has taken the block off the free
+    lists (after ``check_new_page``): its ``prep_new_page`` against the stale putter.
+    The allocator's 43 steps before it touch nothing the putter touches, but brute
+    force would interleave every one of them (about C(58, 5) = 4.6 million schedules,
+    against these 3,003)."""
+
+    def build(w: World) -> None:
+        head, _, tail = make_mem_map(w, 3, ["H", "H+1", "T1"])
+        w.init(tail._count, 1)
+        w.init(tail.first_page, head)
+        w.thread("CPU0")(lambda: prep_new_page(head, 1, __GFP_COMP, VARIANTS[variant]))
+        w.thread("CPU1")(lambda: put_compound_tail(tail, head))
+
+    return Program(f"prep-race-after-rmqueue/{variant}", build)
+
+
 @pytest.mark.parametrize("variant", [pytest.param("v3.13", marks=pytest.mark.slow), "prep-fix"])
 def test_prep_race_with_two_cpus_explores_exactly_the_graphs_of_every_interleaving(variant):
-    # The optimal explorer against the brute-force enumerator on the real scenario:
-    # the same set of execution graphs, each explored once, none blocked.
-    program = scenario("prep-race").program(variant, {"cpus": 2})
+    # The optimal explorer against the brute-force enumerator on the scenario's race
+    # (prep_new_page against a stale putter): the same set of execution graphs, each
+    # explored once, none blocked.
+    program = prep_race_after_rmqueue(variant)
     brute = all_interleavings(program)
     assert brute.complete
     res = explore(program, Options(all_findings=True, count_graphs=True, shrink=False))
@@ -90,3 +112,20 @@ def test_prep_race_with_two_cpus_explores_exactly_the_graphs_of_every_interleavi
     assert res.stats.executions == len(brute.graph_keys)
     assert res.stats.duplicate_graphs == 0 and res.stats.blocked == 0
     assert {cx.finding.signature for cx in res.counterexamples} == brute.findings
+
+
+def test_prep_race_reallocates_the_head_from_the_zone_splitting_off_the_upper_half():
+    # CPU0 takes the free order-2 block H..H+3 through zone->lock and
+    # __rmqueue_smallest; expand puts H+2..H+3 back on the order-1 list.
+    finals: list[dict[str, object]] = []
+
+    def keep_final(w: World, findings: object) -> None:
+        finals.append({loc.name: w.peek(loc) for loc in w.locations})
+
+    program = PREP_RACE.program("prep-fix", {"cpus": 2})
+    assert explore(program, Options(on_execution=keep_final)).verdict == "verified"
+    assert len(finals) == 2
+    for final in finals:
+        assert show_pointer(final["zone.free_area[1].free_list.next"]) == "&H+2.lru"
+        assert (final["H+2._mapcount"], final["H+2.private"]) == (PAGE_BUDDY_MAPCOUNT_VALUE, 1)
+        assert (final["H._mapcount"], final["H._count"]) == (-1, 1)
