@@ -61,8 +61,8 @@ def split_huge_page_refcount(
     """``__split_huge_page_refcount`` (huge_memory.c:1679, v3.13).  With
     ``variant.split_count_late`` the ``atomic_add`` to the tail's ``_count`` comes after
     the PG_tail clear: what a CPU without ``smp_mb`` could let other CPUs see.  With
-    ``variant.split_locks_tails`` each tail's step runs under that tail's compound
-    lock."""
+    ``variant.split_locks_tails`` each tail's compound lock is taken in the loop and
+    all are released once the head is no longer a head (ref §9.3)."""
     flags = local_irq_save()  # spin_lock_irq(&zone->lru_lock)
     spin_lock(lru_lock)
     compound_lock(head)
@@ -85,10 +85,13 @@ def split_huge_page_refcount(
         plain_write(tail.flags, old | plain_read(head.flags) & COPIED_FLAGS | 1 << PG_dirty)
         smp_wmb()  # clear PageTail before overwriting first_page (compound_trans_head)
         plain_write(tail._mapcount, plain_read(head._mapcount))
-        if variant.split_locks_tails:
-            compound_unlock(tail)
     atomic_sub(tail_count, head._count)
     ClearPageHead(head)
+    if variant.split_locks_tails:
+        # Every tail's lock is held until the whole page is split (ref §9.3: 511 tail
+        # locks nested under the head's, "512 nested spinlocks instead of 1").
+        for i in range(1, nr_pages):
+            compound_unlock(head[i])
     compound_unlock(head)
     spin_unlock(lru_lock)
     local_irq_restore(flags)

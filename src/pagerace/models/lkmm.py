@@ -949,14 +949,8 @@ class LkmmRelations:
     def coherence_order(self) -> Bits:
         """``po-loc | com`` (``com = rf | co | fr``), acyclic as ``coherence``:
         sequential consistency per variable (the paper's first axiom)."""
-        return Bits(
-            [
-                a | b | c | d
-                for a, b, c, d in zip(
-                    self.s.po_loc.rows, self.rf.rows, self.co.rows, self.fr.rows, strict=True
-                )
-            ]
-        )
+        com = map(or_, map(or_, self.rf.rows, self.co.rows), self.fr.rows)
+        return Bits(list(map(or_, self.s.po_loc.rows, com)))
 
     def atomic_violated(self) -> bool:
         """``empty rmw & (fre ; coe)``: no write of another thread comes between an
@@ -980,14 +974,11 @@ class LkmmRelations:
         """``to-r | to-w | (fence & int) | (po-unlock-lock-po & int)``, with ``to-r =
         addr ; [R] | (dep ; [Marked] ; rfi)`` and ``to-w = rwdep | (overwrite & int) |
         (addr ; [Plain] ; wmb)``: ``f.ppo0`` and the two clauses that read rf/co."""
-        internal = self.s.internal.rows
-        rows = [
-            a | b & internal[i]
-            for i, (a, b) in enumerate(zip(self.f.ppo0.rows, self.overwrite.rows, strict=True))
-        ]
+        ow_int = map(and_, self.overwrite.rows, self.s.internal.rows)
+        ppo = Bits(list(map(or_, self.f.ppo0.rows, ow_int)))
         if self.f.dep_marked.domain():
-            rows = [a | b for a, b in zip(rows, (self.f.dep_marked @ self.rfi).rows, strict=True)]
-        return Bits(rows)
+            return ppo | (self.f.dep_marked @ self.rfi)
+        return ppo
 
     # -- the paper's happens-before and propagation axioms ------------------------------
     @let
