@@ -9,9 +9,9 @@ store; then ``atomic_sub`` the pins from the head, ``ClearPageHead``, unlock, an
 the temporary reference of each tail with ``put_page``.
 
 Oleg Nesterov's alternative (LKML 2013-12-17, ref §9.3; variant ``per-tail-lock``)
-also takes each tail's compound lock around that tail's step of the loop -- lock,
-transfer, unlock: at most two locks held, the head's and one tail's, not 512 -- so that
-get/put of a tail can lock the tail instead of pinning the head.  The lock bit lives in
+also takes each tail's compound lock in the loop and holds them all until the head is
+cleared (ref §9.3: "take all 511 tail locks", Andrea's 512 nested locks at order 9), so
+that get/put of a tail can lock the tail instead of pinning the head.  The lock bit lives in
 the very flags word the loop rewrites with plain stores ("we should change
 page_tail->flags carefully"), so the rewrite keeps PG_compound_lock out and the lock is
 released explicitly.  (``per-tail-lock-naive`` leaves this function as in v3.13.)

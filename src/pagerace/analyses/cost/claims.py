@@ -99,8 +99,8 @@ def _split(
         why = (
             f"Andrea counted the {tails} tail-lock acquisitions; each has its release, and "
             "on x86 bit_spin_unlock is clear_bit_unlock, a lock-prefixed andb (ref §1.4), "
-            f"so the model counts {tails} + {tails}.  The split holds at most two of these "
-            "locks at a time (head and one tail), not 512 nested"
+            f"so the model counts {tails} + {tails} (the split holds them all, nested under "
+            "the head's, until the head is cleared)"
         )
     else:
         why = "differs from one per tail; see the breakdown"
