@@ -57,13 +57,13 @@ from pagerace.kernel.irq import local_irq_restore, local_irq_save
 from pagerace.kernel.once import plain_read
 from pagerace.kernel.operation import operation
 from pagerace.mm.buddy import Zone, init_free_block
-from pagerace.mm.gup import PMD_HUGE, gup_fast, show_pmd, split_huge_page
+from pagerace.mm.gup import gup_fast, split_huge_page
 from pagerace.mm.page import Page, make_mem_map
 from pagerace.mm.page_alloc import __GFP_COMP, alloc_pages
 from pagerace.mm.swap import get_page, put_page
 from pagerace.mm.thp_v45 import split_huge_page_to_list
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.split_put import init_pmd_mapped_thp
+from pagerace.scenarios.split_put import pmd_mapped_thp
 
 Build = Callable[[World], None]
 Build0 = Callable[[], None]  # a model thread
@@ -152,14 +152,10 @@ def _thp(
     walk: bool = False,
 ) -> Build:
     nr_pages = 1 << order
-    names = ["H", *(f"H+{i}" for i in range(1, nr_pages))]
 
     def setup(w: World) -> None:
-        mem_map = make_mem_map(w, nr_pages, names)
+        mem_map, pmd = pmd_mapped_thp(w, order, variant, pins=int(split))  # splitter's pin
         head = mem_map[0]
-        init_pmd_mapped_thp(w, mem_map, order, variant)
-        w.init(head._count, 1 + split)  # the mapping, and the splitter's pin
-        pmd = w.location("pmd", PMD_HUGE, fmt=show_pmd)
         if split:
             lru_lock = w.location("zone.lru_lock")
             w.thread("CPU0")(_splitter(head, nr_pages, pmd, lru_lock, variant))

@@ -23,12 +23,12 @@ from collections.abc import Callable, Mapping
 
 from pagerace.core.errors import UsageError
 from pagerace.explore.runtime import World
-from pagerace.mm.gup import PMD_HUGE, gup_fast, show_pmd, split_huge_page
-from pagerace.mm.page import Page, make_mem_map
+from pagerace.mm.gup import gup_fast, split_huge_page
+from pagerace.mm.page import Page
 from pagerace.mm.swap import get_page, put_page
 from pagerace.mm.variants import Variant
 from pagerace.scenarios.catalogue import Expectation, Param, Scenario
-from pagerace.scenarios.split_put import balance_after_split, init_pmd_mapped_thp, thp_intact
+from pagerace.scenarios.split_put import balance_after_split, pmd_mapped_thp, thp_intact
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
@@ -40,14 +40,10 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
             "--split", split, f"0 with --variant {variant.name}: its split has no pmd here"
         )
     nr_pages = 1 << order
-    names = ["H", *(f"H+{i}" for i in range(1, nr_pages))]
 
     def setup(w: World) -> None:
-        mem_map = make_mem_map(w, nr_pages, names)
+        mem_map, pmd = pmd_mapped_thp(w, order, variant, pins=int(split))  # splitter's pin
         head = mem_map[0]
-        init_pmd_mapped_thp(w, mem_map, order, variant)
-        w.init(head._count, 1 + split)  # the mapping, and the splitter's pin
-        pmd = w.location("pmd", PMD_HUGE, fmt=show_pmd)
         if split:
             lru_lock = w.location("zone.lru_lock")
 

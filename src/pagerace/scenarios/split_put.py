@@ -27,7 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from pagerace.core.errors import UsageError
+from pagerace.core.ops import Location
 from pagerace.explore.runtime import World
+from pagerace.mm.gup import PMD_HUGE, show_pmd
 from pagerace.mm.huge_memory import split_huge_page_refcount
 from pagerace.mm.page import Page, PG_head, PG_tail, make_mem_map
 from pagerace.mm.page_alloc import FREE_COMPOUND_PAGE
@@ -82,6 +84,18 @@ def _putter(tail: Page, variant: Variant) -> Callable[[], None]:
         put_page(tail, variant)  # O_DIRECT completion drops the gup pin
 
     return run
+
+
+def pmd_mapped_thp(
+    w: World, order: int, variant: Variant, pins: int = 0
+) -> tuple[list[Page], Location]:
+    """A THP of ``order`` (pages H, H+1, ...) mapped by one huge pmd: its pages, and the
+    pmd.  The head holds the mapping's reference plus ``pins`` (a splitter's)."""
+    nr_pages = 1 << order
+    mem_map = make_mem_map(w, nr_pages, ["H", *(f"H+{i}" for i in range(1, nr_pages))])
+    init_pmd_mapped_thp(w, mem_map, order, variant)
+    w.init(mem_map[0]._count, 1 + pins)
+    return mem_map, w.location("pmd", PMD_HUGE, fmt=show_pmd)
 
 
 def init_pmd_mapped_thp(w: World, mem_map: list[Page], order: int, variant: Variant) -> None:
