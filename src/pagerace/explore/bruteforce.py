@@ -6,10 +6,12 @@ graphs the optimal explorer reaches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pagerace.explore.execution import Execution
 from pagerace.explore.runtime import Program
+from pagerace.graph.graph import ExecutionGraph
 
 
 @dataclass(slots=True)
@@ -21,8 +23,13 @@ class Enumeration:
     findings: set[tuple[str, str]] = field(default_factory=set)
 
 
-def all_interleavings(program: Program, max_interleavings: int = 200_000) -> Enumeration:
-    """Depth-first over every schedule; each maximal run is replayed from scratch."""
+def all_interleavings(
+    program: Program,
+    max_interleavings: int = 200_000,
+    key: Callable[[ExecutionGraph], object] | None = None,
+) -> Enumeration:
+    """Depth-first over every schedule; each maximal run is replayed from scratch.
+    ``key`` names a graph in ``graph_keys`` (default: ``ExecutionGraph.key``)."""
     out = Enumeration()
     stack: list[tuple[int, ...]] = [()]
     while stack:
@@ -40,7 +47,8 @@ def all_interleavings(program: Program, max_interleavings: int = 200_000) -> Enu
             continue
         ex.finish()
         out.interleavings += 1
-        out.graph_keys.add(ex.graph().key)
+        g = ex.graph()
+        out.graph_keys.add(g.key if key is None else key(g))
         if not ex.findings:
             out.final_states.add(ex.final_state())
         out.findings.update(f.signature for f in ex.findings)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from pagerace import kernel as k
 from pagerace.explore import Program, World
-from pagerace.explore.execution import Execution
+from pagerace.explore.bruteforce import all_interleavings
 from pagerace.explore.trust import Outcome, Trust, decode_execution, encode_execution
 from pagerace.graph.events import Event, EventKind
 from pagerace.graph.graph import ExecutionGraph
@@ -42,26 +42,9 @@ def shape(g: ExecutionGraph, waiting: Iterable[int] = ()) -> tuple[object, ...]:
     return (tuple(sorted(row(e) for e in keep)), co)
 
 
-def every_interleaving(program: Program, cap: int = 20_000) -> set[tuple[object, ...]] | None:
-    seen: set[tuple[object, ...]] = set()
-    stack: list[tuple[int, ...]] = [()]
-    runs = 0
-    while stack:
-        runs += 1
-        if runs > cap:
-            return None
-        prefix = stack.pop()
-        ex = Execution(program, stop_on_finding=False)
-        for tid in prefix:
-            ex.step(tid)
-        enabled = ex.enabled()
-        if enabled:
-            ex.close()
-            stack.extend((*prefix, t) for t in reversed(enabled))
-            continue
-        ex.finish()
-        seen.add(shape(ex.graph()))
-    return seen
+def every_interleaving(program: Program, cap: int = 20_000) -> set[object] | None:
+    brute = all_interleavings(program, cap, key=shape)
+    return brute.graph_keys if brute.complete else None
 
 
 def outcomes(program: Program, model: MemoryModel) -> tuple[list[Outcome], Trust]:
