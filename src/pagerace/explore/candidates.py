@@ -33,13 +33,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import greenlet
-
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
 from pagerace.explore.result import Finding
-from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
-from pagerace.explore.values import Val, raw
+from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World, _thread_body
+from pagerace.explore.values import EMPTY, Val, raw
 from pagerace.graph.events import Event, EventKind
 from pagerace.graph.graph import ExecutionGraph
 from pagerace.models.base import MemoryModel
@@ -66,6 +64,8 @@ class PathEvent:
     ctrl: frozenset[int]
     lock_key: str | None
     detail: str
+    read_key: Any = None  # value_key of the values, computed once per path
+    written_key: Any = None
 
 
 @dataclass(slots=True)
@@ -98,14 +98,6 @@ class CandidateStats:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-class _NeedValue(Exception):
-    pass
-
-
-class _Infeasible(Exception):
-    pass
-
-
 def value_key(v: Any) -> Any:
     """Values compare across runs: a pointer is its location's id (each run builds its
     own Location objects)."""
@@ -113,54 +105,111 @@ def value_key(v: Any) -> Any:
     return ("&", v.lid) if isinstance(v, Location) else v
 
 
+@dataclass(frozen=True, slots=True)
+class PathRun:
+    """One run of one thread: the path (None when an await could not pass), and per
+    read in po order the location it read and the value the oracle gave it."""
+
+    path: ThreadPath | None
+    lids: tuple[int, ...]
+    values: tuple[Any, ...]
+
+
+class Runner:
+    """One model thread that runs thread function after thread function: every op is
+    answered on the spot (``on_op``), so runs need no scheduler, and a greenlet made
+    per run cost more than most litmus threads' runs.  ``close()`` ends it."""
+
+    def __init__(self) -> None:
+        self.g = ModelThread(lambda: None, False)
+        self.g.run = self._serve
+
+    def run(self, fn: Callable[[], None]) -> Any:
+        """``fn``'s ThreadDone, or the _Blocked / _Runaway that ended it, raised."""
+        g = self.g
+        g.ctrl_deps, g.rcu_depth, g.src, g.on_local = EMPTY, 0, None, None
+        res = g.switch(fn)
+        if isinstance(res, BaseException):
+            raise res
+        return res
+
+    def close(self) -> None:
+        if self.g:  # started and not finished
+            self.g.switch(None)
+
+    def _serve(self, fn: Callable[[], None] | None) -> None:
+        while fn is not None:
+            res: Any
+            try:
+                res = _thread_body(fn)()
+            except (_Blocked, _Runaway) as e:
+                res = e
+            fn = self.g.parent.switch(res)
+
+
 def run_path(
-    program: Program, tid: int, oracle: Sequence[Any]
-) -> tuple[ThreadPath | None, int | None]:
-    """Run thread ``tid`` alone, its reads answered by ``oracle``.  Returns the complete
-    path, or ``(None, lid)`` when it needs a value for one more read of location ``lid``,
-    or ``(None, None)`` when the oracle makes it infeasible (an await that cannot pass)."""
+    program: Program,
+    tid: int,
+    oracle: Sequence[Any],
+    default: Callable[[int], Any],
+    runner: Runner | None = None,
+) -> PathRun:
+    """Run thread ``tid`` alone, its reads answered by ``oracle`` and, past its end, by
+    ``default(lid)``: every run ends (each choice past the oracle is recorded, so the
+    caller enumerates the other values without running any prefix twice)."""
     world = World(program.params)
     program.build(world)
     name, fn = world.threads[tid]
-    g = ModelThread(fn, False)
+    own = runner is None
+    runner = Runner() if runner is None else runner
+    g = runner.g
     ghost = Location(-1, f"ghost[{name}]")
     g.rcu, g.rcu_all, g.irq_word, g.irq_all = ghost, (), ghost, ()
     events: list[PathEvent] = []
-    g.on_local = lambda op: _record_local(events, op, g)
-    reads = 0
-    value: Any = None
-    while True:
-        res = g.switch(value)
-        if isinstance(res, ThreadDone):
-            return ThreadPath(tid, tuple(events), world, res.finding), None
-        if not isinstance(res, Op):
-            raise InternalError(f"model thread switched to the engine with {res!r}")
-        op = res
+    lids: list[int] = []
+    values: list[Any] = []
+
+    def on_op(op: Op) -> Any:
         if len(events) > MAX_PATH_EVENTS:
-            g.throw(greenlet.GreenletExit)
-            raise InternalError(f"a thread path exceeded {MAX_PATH_EVENTS} events")
+            raise _Runaway
         if op.loc is None or op.annot == "ghost":
-            value = _ghost_or_local(events, op, g)
-            continue
+            return _ghost_or_local(events, op, g)
         old: Any = None
         if op.kind is not OpKind.STORE:
-            if reads >= len(oracle):
-                g.throw(greenlet.GreenletExit)
-                return None, op.loc.lid
-            old = _in_world(oracle[reads], world)
-            reads += 1
+            n = len(values)
+            given = oracle[n] if n < len(oracle) else default(op.loc.lid)
+            lids.append(op.loc.lid)
+            values.append(given)
+            old = _in_world(given, world)
             if op.cond is not None and not op.cond(old):
-                g.throw(greenlet.GreenletExit)
-                return None, None
-        value = _access(events, op, old, g)
+                raise _Blocked
+        return _access(events, op, old, g)
+
+    g.on_op = on_op
+    try:
+        res = runner.run(fn)
+    except _Blocked:
+        return PathRun(None, tuple(lids), tuple(values))
+    except _Runaway:
+        raise InternalError(f"a thread path exceeded {MAX_PATH_EVENTS} events") from None
+    finally:
+        if own:
+            runner.close()
+    if not isinstance(res, ThreadDone):
+        raise InternalError(f"model thread switched to the engine with {res!r}")
+    return PathRun(ThreadPath(tid, tuple(events), world, res.finding), tuple(lids), tuple(values))
+
+
+class _Blocked(BaseException):
+    """Ends a run whose await cannot pass (past the model's ``except Exception``)."""
+
+
+class _Runaway(BaseException):
+    """Ends a run longer than MAX_PATH_EVENTS."""
 
 
 def _in_world(v: Any, world: World) -> Any:
     return world.locations[v.lid] if isinstance(v, Location) else v
-
-
-def _record_local(events: list[PathEvent], op: Op, g: ModelThread) -> None:
-    _ghost_or_local(events, op, g)
 
 
 def _ghost_or_local(events: list[PathEvent], op: Op, g: ModelThread) -> Any:
@@ -188,7 +237,7 @@ def _access(events: list[PathEvent], op: Op, old: Any, g: ModelThread) -> Any:
     if op.kind is OpKind.LOAD:
         ev = PathEvent(
             EventKind.LOAD, op.name, op.annot, loc.name, loc.lid, True, False, old, None,
-            op.addr, data, g.ctrl_deps, key, op.detail,
+            op.addr, data, g.ctrl_deps, key, op.detail, value_key(old),
         )  # fmt: skip
         events.append(ev)
         return Val(old, frozenset((idx,)))
@@ -197,7 +246,8 @@ def _access(events: list[PathEvent], op: Op, old: Any, g: ModelThread) -> Any:
             data = data | op.value.deps
         ev = PathEvent(
             lock_kind or EventKind.STORE, op.name, op.annot, loc.name, loc.lid, False, True,
-            None, raw(op.value), op.addr, data, g.ctrl_deps, key, op.detail,
+            None, raw(op.value), op.addr, data, g.ctrl_deps, key, op.detail, None,
+            value_key(op.value),
         )  # fmt: skip
         events.append(ev)
         return None
@@ -208,13 +258,14 @@ def _access(events: list[PathEvent], op: Op, old: Any, g: ModelThread) -> Any:
     ev = PathEvent(
         kind, op.name, op.annot, loc.name, loc.lid, True, writes, old,
         raw(new) if writes else None, op.addr, data, g.ctrl_deps, key, op.detail,
+        value_key(old), value_key(new) if writes else None,
     )  # fmt: skip
     events.append(ev)
     return Val(result, frozenset((idx,)))
 
 
 # -- paths of every thread, under value domains ------------------------------------------
-Runs = dict[tuple[int, tuple[Any, ...]], tuple[ThreadPath | None, int | None]]
+Runs = dict[tuple[int, tuple[Any, ...]], PathRun]
 
 
 def thread_paths(
@@ -223,35 +274,52 @@ def thread_paths(
     domains: dict[int, list[Any]],
     inits: dict[int, Any],
     runs: Runs | None = None,
+    runner: Runner | None = None,
 ) -> list[ThreadPath]:
-    """Every path of thread ``tid`` whose reads return values from ``domains``
-    (``runs`` remembers each oracle's run across the rounds of the fixpoint)."""
+    """Every path of thread ``tid`` whose reads return values from ``domains``, each
+    oracle run once: a run takes each domain's first value (the initial one) past its
+    oracle, and every other value of those reads starts an oracle of its own.  ``runs``
+    remembers each oracle's run across the rounds of the fixpoint (domains only grow,
+    and their first values never change)."""
     runs = {} if runs is None else runs
+
+    def dom(lid: int) -> list[Any]:
+        return domains.get(lid) or [inits[lid]]
+
     out: list[ThreadPath] = []
     stack: list[tuple[Any, ...]] = [()]
     while stack:
         oracle = stack.pop()
         key = (tid, tuple(value_key(v) for v in oracle))
-        if key not in runs:
-            runs[key] = run_path(program, tid, oracle)
-        path, lid = runs[key]
-        if path is not None:
-            out.append(path)
-        elif lid is not None:
-            dom = domains.get(lid) or [inits[lid]]
-            stack.extend((*oracle, v) for v in reversed(dom))
+        run = runs.get(key)
+        if run is None:
+            run = runs[key] = run_path(program, tid, oracle, lambda lid: dom(lid)[0], runner)
+        if run.path is not None:
+            out.append(run.path)
+        for j in reversed(range(len(oracle), len(run.lids))):
+            stack.extend((*run.values[:j], v) for v in reversed(dom(run.lids[j])[1:]))
     return out
 
 
 def all_paths(program: Program) -> tuple[list[list[ThreadPath]], int]:
     """The paths of every thread under the least fixpoint of the value domains."""
+    runner = Runner()
+    try:
+        return _fixpoint(program, runner)
+    finally:
+        runner.close()
+
+
+def _fixpoint(program: Program, runner: Runner) -> tuple[list[list[ThreadPath]], int]:
     world = World(program.params)
     program.build(world)
     inits = {loc.lid: loc.init for loc in world.locations}
     domains: dict[int, list[Any]] = {lid: [v] for lid, v in inits.items()}
+    keys: dict[int, set[Any]] = {lid: {value_key(v)} for lid, v in inits.items()}
     runs: Runs = {}
+    threads = range(len(world.threads))
     for rounds in range(1, MAX_ROUNDS + 1):
-        paths = [thread_paths(program, t, domains, inits, runs) for t in range(len(world.threads))]
+        paths = [thread_paths(program, t, domains, inits, runs, runner) for t in threads]
         # A value stored by a chain of n writes (an RMW reading the previous one) needs
         # n write events in one execution: rounds beyond the most writes any execution
         # has add only values no write can justify.
@@ -262,9 +330,10 @@ def all_paths(program: Program) -> tuple[list[list[ThreadPath]], int]:
             for p in per_thread:
                 for e in p.events:
                     if e.writes and e.lid is not None:
-                        dom = domains.setdefault(e.lid, [inits.get(e.lid)])
-                        if value_key(e.written_value) not in {value_key(v) for v in dom}:
-                            dom.append(e.written_value)
+                        seen = keys.setdefault(e.lid, {value_key(inits.get(e.lid))})
+                        if e.written_key not in seen:
+                            seen.add(e.written_key)
+                            domains.setdefault(e.lid, [inits.get(e.lid)]).append(e.written_value)
                             grown = True
         if not grown:
             return paths, rounds
@@ -279,6 +348,12 @@ def _writes(path: ThreadPath) -> int:
 
 
 # -- combining paths into candidate executions -------------------------------------------
+# The choices of one location depend only on the shape of its accesses: per access, in
+# (thread, po) order, its thread, whether it reads and writes, and the values' keys.
+Shape = tuple[tuple[int, bool, bool, Any, Any], ...]
+Choices = list[tuple[tuple[int, ...], tuple[int | None, ...]]]
+
+
 def candidates(
     program: Program,
     model: MemoryModel,
@@ -291,8 +366,9 @@ def candidates(
     world = per_thread[0][0].world if per_thread and per_thread[0] else None
     inits = {loc.lid: loc.init for loc in world.locations} if world is not None else {}
     flags_of: Callable[[ExecutionGraph], tuple[str, ...]] | None = getattr(model, "flags", None)
+    combiner = _Combiner(inits)
     for combo in itertools.product(*per_thread):
-        for graph in _graphs(combo, inits):
+        for graph in combiner.graphs(combo):
             stats.candidates += 1
             if model.violation(graph) is not None:
                 continue
@@ -306,115 +382,146 @@ def candidates(
             yield Candidate(graph, combo, final, flags)
 
 
-def _graphs(combo: tuple[ThreadPath, ...], inits: dict[int, Any]) -> Iterator[ExecutionGraph]:
-    """Every (rf, co) of one combination of paths that is coherent per location: the
-    choices of each location are made (and pruned) on their own, then combined."""
-    events, reads, writes = _events(combo)
-    by_loc: dict[int, list[int]] = {}
-    for r in reads:
-        lid = events[r].lid
-        assert lid is not None
-        by_loc.setdefault(lid, [])
-    for lid in writes:
-        by_loc.setdefault(lid, [])
-    for r in reads:
-        by_loc[events[r].lid].append(r)  # type: ignore[index]
-    per_loc: list[list[tuple[tuple[int, ...], tuple[int | None, ...]]]] = []
-    locs = sorted(by_loc)
-    for lid in locs:
-        options = _location_choices(events, lid, by_loc[lid], writes.get(lid, []), inits)
-        if not options:
+class _Combiner:
+    """Builds the coherent (rf, co) choices of combinations of paths, remembering what
+    combinations share: a path's events at a given offset, and the choices of each
+    location shape."""
+
+    def __init__(self, inits: dict[int, Any]) -> None:
+        self.init_keys = {lid: value_key(v) for lid, v in inits.items()}
+        self.placed: dict[tuple[int, int], tuple[Event, ...]] = {}
+        self.choices: dict[tuple[Any, Shape], Choices] = {}
+        self.values: dict[int, tuple[frozenset[Any], frozenset[Any]]] = {}
+
+    def justified(self, combo: tuple[ThreadPath, ...]) -> bool:
+        """Whether every value the paths read is an initial value or written by one of
+        them (most combinations fail this; it is much cheaper than their choices)."""
+        need: set[Any] = set()
+        have: set[Any] = set()
+        for path in combo:
+            got = self.values.get(id(path))
+            if got is None:
+                got = self.values[id(path)] = self._values(path)
+            need |= got[0]
+            have |= got[1]
+        return need <= have
+
+    def _values(self, path: ThreadPath) -> tuple[frozenset[Any], frozenset[Any]]:
+        """(location, value) pairs the path reads (other than initial values) and writes."""
+        init = self.init_keys
+        reads = frozenset(
+            (p.lid, p.read_key)
+            for p in path.events
+            if p.reads and p.lid is not None and init.get(p.lid) != p.read_key
+        )
+        writes = frozenset((p.lid, p.written_key) for p in path.events if p.writes)
+        return reads, writes
+
+    def graphs(self, combo: tuple[ThreadPath, ...]) -> Iterator[ExecutionGraph]:
+        """Every (rf, co) of one combination of paths that is coherent per location: the
+        choices of each location are made (and pruned) on their own, then combined."""
+        if not self.justified(combo):
             return
-        per_loc.append(options)
-    for choice in itertools.product(*per_loc):
-        evs = list(events)
-        co: dict[str, list[int]] = {}
-        for lid, (ws, rfs) in zip(locs, choice, strict=True):
-            for r, w in zip(by_loc[lid], rfs, strict=True):
-                evs[r] = evs[r]._replace(rf=w)
-            if ws:
-                co[evs[ws[0]].loc or ""] = list(ws)
-        yield ExecutionGraph(evs, co)
+        events: list[Event] = []
+        access: dict[int, list[tuple[int, PathEvent]]] = {}
+        for path in combo:
+            base = len(events)
+            events.extend(self._placed(path, base))
+            for i, p in enumerate(path.events):
+                if p.lid is not None and (p.reads or p.writes):
+                    access.setdefault(p.lid, []).append((base + i, p))
+        locs = sorted(access)
+        per_loc: list[Choices] = []
+        ids: list[list[int]] = []
+        for lid in locs:
+            acc = access[lid]
+            shape: Shape = tuple(
+                (events[x].tid, p.reads, p.writes, p.read_key, p.written_key) for x, p in acc
+            )
+            key = (self.init_keys.get(lid), shape)
+            options = self.choices.get(key)
+            if options is None:
+                options = self.choices[key] = _location_choices(shape, key[0])
+            if not options:
+                return
+            per_loc.append(options)
+            ids.append([x for x, _ in acc])
+        for choice in itertools.product(*per_loc):
+            evs = list(events)
+            co: dict[str, list[int]] = {}
+            for xs, (ws, rfs) in zip(ids, choice, strict=True):
+                reads = [x for x in xs if evs[x].reads]
+                for r, w in zip(reads, rfs, strict=True):
+                    evs[r] = evs[r]._replace(rf=None if w is None else xs[w])
+                if ws:
+                    co[evs[xs[0]].loc or ""] = [xs[w] for w in ws]
+            yield ExecutionGraph(evs, co)
+
+    def _placed(self, path: ThreadPath, base: int) -> tuple[Event, ...]:
+        """The path's events with ids from ``base`` (dependencies shifted alike)."""
+        key = (id(path), base)
+        got = self.placed.get(key)
+        if got is None:
+            got = self.placed[key] = tuple(_place(path, base))
+        return got
 
 
-def _location_choices(
-    events: list[Event], lid: int, reads: list[int], writes: list[int], inits: dict[int, Any]
-) -> list[tuple[tuple[int, ...], tuple[int | None, ...]]]:
-    """The (co order, rf of each read) of one location that are coherent (acyclic
-    ``po-loc | rf | co | fr``, checked as its two-event patterns CoWW, CoRW, CoWR, CoRR)
-    and atomic (an RMW right after the write it read)."""
-    init_key = value_key(inits.get(lid))
+def _place(path: ThreadPath, base: int) -> Iterator[Event]:
+    def glob(ids: frozenset[int]) -> frozenset[int]:
+        return frozenset(base + i for i in ids) if ids else ids
+
+    for i, p in enumerate(path.events):
+        yield Event(
+            base + i, path.tid, i, p.kind, p.name, p.annot, p.loc, p.lid, p.reads,
+            p.writes, p.read_value, p.written_value, None, glob(p.addr),
+            glob(p.data), glob(p.ctrl), p.lock_key, p.detail,
+        )  # fmt: skip
+
+
+def _location_choices(shape: Shape, init_key: Any) -> Choices:
+    """The (co order, rf of each read) of one location, as positions in ``shape``
+    (``None``: the initial write), that are coherent (acyclic ``po-loc | rf | co | fr``,
+    checked as its two-event patterns CoWW, CoRW, CoWR, CoRR) and atomic (an RMW right
+    after the write it read)."""
+    reads = [i for i, a in enumerate(shape) if a[1]]
+    writes = [i for i, a in enumerate(shape) if a[2]]
     sources: list[list[int | None]] = []
     for r in reads:
-        want = value_key(events[r].read_value)
-        srcs: list[int | None] = [
-            w for w in writes if w != r and value_key(events[w].written_value) == want
-        ]
+        want = shape[r][3]
+        srcs: list[int | None] = [w for w in writes if w != r and shape[w][4] == want]
         if init_key == want:
             srcs.append(None)
         if not srcs:
             return []
         sources.append(srcs)
-    touching = sorted(set(reads) | set(writes), key=lambda x: (events[x].tid, events[x].po_index))
-    out = []
+    out: Choices = []
     for ws in itertools.permutations(writes):
         pos: dict[int | None, int] = {w: i for i, w in enumerate(ws)}
         pos[None] = -1
         for rfs in itertools.product(*sources):
             rf = dict(zip(reads, rfs, strict=True))
-            if _coherent(events, touching, pos, rf):
+            if _coherent(shape, pos, rf):
                 out.append((ws, rfs))
     return out
 
 
-def _coherent(
-    events: list[Event], touching: list[int], pos: dict[int | None, int], rf: dict[int, int | None]
-) -> bool:
+def _coherent(shape: Shape, pos: dict[int | None, int], rf: dict[int, int | None]) -> bool:
     """Walk each thread's accesses in po order: a read may not read co-before anything
     its thread already saw or wrote; a write must be co-after all of it."""
     tid, floor = -1, -1
-    for x in touching:
-        e = events[x]
-        if e.tid != tid:
-            tid, floor = e.tid, -1
-        if e.reads:
+    for x, (t, reads, writes, _, _) in enumerate(shape):
+        if t != tid:
+            tid, floor = t, -1
+        if reads:
             p = pos[rf[x]]
             if p < floor:
                 return False
             floor = p
-        if e.writes:
+        if writes:
             p = pos[x]
             if p <= floor:
                 return False
-            if e.reads and pos[rf[x]] != p - 1:
+            if reads and pos[rf[x]] != p - 1:
                 return False  # atomicity
             floor = p
     return True
-
-
-def _events(
-    combo: tuple[ThreadPath, ...],
-) -> tuple[list[Event], list[int], dict[int, list[int]]]:
-    events: list[Event] = []
-    reads: list[int] = []
-    writes: dict[int, list[int]] = {}
-    for path in combo:
-        base = len(events)
-
-        def glob(ids: frozenset[int], base: int = base) -> frozenset[int]:
-            return frozenset(base + i for i in ids)
-
-        for i, p in enumerate(path.events):
-            eid = base + i
-            events.append(
-                Event(
-                    eid, path.tid, i, p.kind, p.name, p.annot, p.loc, p.lid, p.reads,
-                    p.writes, p.read_value, p.written_value, None, glob(p.addr),
-                    glob(p.data), glob(p.ctrl), p.lock_key, p.detail,
-                )
-            )  # fmt: skip
-            if p.reads:
-                reads.append(eid)
-            if p.writes and p.lid is not None:
-                writes.setdefault(p.lid, []).append(eid)
-    return events, reads, writes

@@ -111,6 +111,10 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         # Thread-local ops (fences under SC, irq state) are recorded by the engine
         # without a switch: they are not scheduling points.
         self.on_local: Callable[[Op], None] | None = None
+        # An engine that knows every answer in advance (the candidate engine's oracle)
+        # takes each op here, without a switch; it may raise a BaseException to end the
+        # thread.
+        self.on_op: Callable[[Op], Any] | None = None
         # RCU grace-period state (pagerace.kernel.rcu): this thread's word, every
         # thread's word, and the read-side nesting depth.
         self.rcu: Location | None = None
@@ -140,6 +144,8 @@ def submit(op: Op) -> Any:
         )
     if cur.capture:
         cur.src = _model_frame()
+    if cur.on_op is not None:
+        return cur.on_op(op)
     if op.loc is None and cur.on_local is not None:
         cur.on_local(op)
         return None

@@ -16,6 +16,7 @@ witnesses count the executions *not* satisfying p); ``forall p`` when all do.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -113,7 +114,9 @@ class LitmusResult:
 
 def run_file(path: str | Path, model: str = "sc", timeout_s: float | None = None) -> LitmusResult:
     """Parse and run one file; an input error becomes a result with status ``error``."""
-    lark_parser()  # built once, outside the first test's time
+    lark_parser()  # built once per process, outside the first test's time
+    with contextlib.suppress(UsageError, InputError):
+        model_by_name(model)  # likewise (a bad name is reported by run_test)
     start = time.perf_counter()
     try:
         test = parse_file(path)

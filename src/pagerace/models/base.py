@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Protocol
 
 from pagerace.core.errors import UsageError
@@ -27,9 +28,10 @@ class MemoryModel(Protocol):
 NAMES = ("sc", "tso", "lkmm", "cat:DIR")
 
 
+@cache
 def model_by_name(name: str) -> MemoryModel:
     """``sc``, ``tso``, ``lkmm`` (native), or ``cat:DIR`` (linux-kernel.cat read from DIR
-    and interpreted)."""
+    and interpreted).  Built once per process and name (models are pure predicates)."""
     if name == "sc":
         from pagerace.models.sc import SequentialConsistency
 
