@@ -23,11 +23,18 @@ from in the graph, so each thread's events are a function of the graph.  An awai
 from lets it proceed; a thread whose await cannot proceed in any consistent way waits,
 and when no thread can step, the waiting ones are deadlocked.
 
-Limitations: graphs are ``porf``-acyclic (TruSt's assumption), so load buffering
-through Python model code (a ``po | rf`` cycle) is not explored here; the candidate
-engine (``pagerace.explore.candidates``) covers it for loop-free programs such as litmus
-tests.  Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the
-memory model is what orders events here.
+Load buffering (a ``po | rf`` cycle, which the LKMM allows when no dependency closes
+it): TruSt's graphs are ``porf``-acyclic, so under a model with ``porf_cycles`` a write
+may also revisit a read *inside* its ``porf`` prefix, when nothing in that prefix
+depends on the read (no address, data or control dependency of a later event of the
+read's thread names it; no event reads from it): re-run with the new value, the read's
+thread makes the same events, which stay (:func:`_speculable`; dependency-aware revisits
+as in HMC, Kokologiannakis and Vafeiadis, ASPLOS 2020).  Such a graph can be reached by
+two speculative revisits (one per read of the cycle); a set of the speculative graphs
+completed recognises the second (``duplicates`` in the stats), so each execution is
+reported once.  Tested against herd7's candidate method (``pagerace.explore.candidates``):
+the same graphs on generated programs.  Ghost words (RCU grace periods, TLB-flush IPIs
+under SC) are not simulated: the memory model is what orders events here.
 """
 
 from __future__ import annotations
@@ -91,11 +98,21 @@ class WGraph:
     co: dict[int, list[int]] = field(default_factory=dict)  # lid -> write refs
     lens: list[int] = field(default_factory=list)
     stamp: int = 0
+    speculative: bool = False  # a read in it reads from a write in its porf prefix's future
 
     def copy(self) -> WGraph:
         return WGraph(
-            dict(self.events), {k: list(v) for k, v in self.co.items()}, list(self.lens), self.stamp
+            dict(self.events),
+            {k: list(v) for k, v in self.co.items()},
+            list(self.lens),
+            self.stamp,
+            self.speculative,
         )
+
+    def key(self) -> tuple[object, ...]:
+        """The graph's identity: events, reads-from, coherence (values follow)."""
+        events = tuple(sorted((e.ref, e.kind.value, e.rf) for e in self.events.values()))
+        return events, tuple(sorted((lid, tuple(ws)) for lid, ws in self.co.items()))
 
     def add(self, ev: WEvent) -> None:
         self.events[ev.ref] = ev
@@ -142,6 +159,7 @@ class TrustStats:
     revisits: int = 0
     replays: int = 0
     blocked: int = 0  # complete graphs with an await reading a stale value: not executions
+    duplicates: int = 0  # load-buffering graphs reached a second way (not reported again)
 
 
 class _Live:
@@ -333,8 +351,10 @@ class Trust:
         max_events: int = 5000,
     ) -> None:
         self.program, self.model, self.on_outcome = program, model, on_outcome
+        self.porf_cycles: bool = getattr(model, "porf_cycles", False)
         self.max_events = max_events
         self.stats = TrustStats()
+        self.speculated: set[tuple[object, ...]] = set()
         self.work: list[tuple[WGraph, WEvent | None]] = []
         self.bounded = False
 
@@ -352,31 +372,66 @@ class Trust:
     ) -> bool:
         """Rebuild one execution from :func:`decode_execution` steps and report it
         through ``on_outcome`` (``capture``: with each event's model source line);
-        False when the steps do not fit the program."""
-        g = WGraph()
-        live = _Live(self.program, g, capture)
-        try:
-            placed: list[tuple[int, int | None, int]] = []
-            for tid, rf, pos in steps:
-                if not 0 <= tid < len(live.pending) or live.pending[tid] is None:
+        False when the steps do not fit the program.
+
+        A load-buffering execution has a read whose write comes later in every order of
+        the steps: the read first returns the location's initial value, and the build
+        is repeated with the values those writes stored until nothing changes (without
+        dependency cycles, which the model forbids, the values settle)."""
+        ahead: dict[int, Any] = {}  # read ref -> the value of a write built after it
+        for _ in range(len(steps) + 1):
+            g = WGraph()
+            live = _Live(self.program, g, capture)
+            try:
+                built = self._rebuild(live, steps, ahead)
+                if built is None:
                     return False
-                op = live.pending[tid]
-                assert op is not None
-                if rf is not None and rf not in g.events:
+                if built:
+                    continue  # a value read ahead changed: build again
+                if any(p is not None for p in live.pending) or not self._consistent(live):
                     return False
+                self._complete(live)
+                return True
+            finally:
+                live.close()
+        return False
+
+    def _rebuild(
+        self, live: _Live, steps: list[tuple[int, int | None, int | None]], ahead: dict[int, Any]
+    ) -> bool | None:
+        """One build of ``steps``; None when they do not fit the program, True when a
+        read of a later write returned another value than that write stored."""
+        g = live.graph
+        placed: list[tuple[int, int | None, int]] = []
+        for tid, rf, pos in steps:
+            if not 0 <= tid < len(live.pending) or live.pending[tid] is None:
+                return None
+            op = live.pending[tid]
+            assert op is not None
+            if rf is None or rf in g.events:
                 ev = live.event_for(tid, op, rf, g.stamp)
-                live.advance(tid, ev)
-                if ev.writes:
-                    placed.append((ev.ref, ev.lid, pos or 0))
-            for ref, lid, pos in sorted(placed, key=lambda x: x[2]):
-                assert lid is not None
-                g.co.setdefault(lid, []).insert(pos, ref)
-            if any(p is not None for p in live.pending) or not self._consistent(live):
-                return False
-            self._complete(live)
-            return True
-        finally:
-            live.close()
+            elif op.loc is None or op.kind is OpKind.STORE:
+                return None
+            else:  # reads from a write not built yet
+                ev = live.event_for(tid, op, None, g.stamp)
+                value = ahead.get(ev.ref, live.inits[op.loc.lid])
+                ev = outcome(replace(ev, rf=rf), value)
+            live.advance(tid, ev)
+            if ev.writes:
+                placed.append((ev.ref, ev.lid, pos or 0))
+        for ref, lid, pos in sorted(placed, key=lambda x: x[2]):
+            assert lid is not None
+            g.co.setdefault(lid, []).insert(pos, ref)
+        changed = False
+        for e in g.events.values():
+            if e.reads and e.rf is not None and e.rf in g.events:
+                stored = g.events[e.rf].written_value
+                if g.events[e.rf].stamp > e.stamp and e.read_value != stored:
+                    ahead[e.ref] = stored
+                    changed = True
+            elif e.reads and e.rf is not None:
+                return None
+        return changed
 
     # -- one graph off the work list, extended in place as far as it goes ------------
     def _visit(self, g: WGraph, forced: WEvent | None) -> bool:
@@ -485,12 +540,16 @@ class Trust:
         g = live.graph
         prefix = g.porf_prefix_of_new(w)
         for r in sorted(g.events.values(), key=lambda e: -e.stamp):
-            if not r.reads or r.lid != w.lid or r.ref in prefix:
+            if not r.reads or r.lid != w.lid:
+                continue
+            speculative = r.ref in prefix
+            if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
                 continue
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix):
                 continue
             g2 = _revisited(g, r, w, deleted)
+            g2.speculative = g.speculative or speculative
             r2 = g2.events[r.ref]
             for p in self._placements(g2, w):
                 g3 = g2.copy()
@@ -534,6 +593,15 @@ class Trust:
                 # one where it reads that write is reached by a revisit).
                 self.stats.blocked += 1
                 return False
+        if g.speculative:
+            # TruSt's maximality makes every porf-acyclic graph reachable one way only;
+            # a load-buffering graph can be reached by two speculative revisits (each
+            # of the cycle's reads revisited last): the second is recognised here.
+            key = g.key()
+            if key in self.speculated:
+                self.stats.duplicates += 1
+                return False
+            self.speculated.add(key)
         self.stats.executions += 1
         world = live.world
         final = {loc.lid: loc.init for loc in world.locations}
@@ -579,6 +647,31 @@ class Trust:
         return out
 
 
+def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
+    """Whether ``r``, in ``w``'s ``porf`` prefix, may still read from ``w`` (load
+    buffering): ``w`` is in another thread, and no event of the prefix depends on what
+    ``r`` reads: none of ``r``'s thread after it has ``r`` among its address, data or
+    control dependencies, none reads from ``r`` (an RMW), and an await ``r`` keeps
+    proceeding.  Re-run with the new value, ``r``'s thread then makes the same events up
+    to the end of the prefix (dependencies are recorded on every value a read returns,
+    so an event that does not list ``r`` cannot change with it); the model decides
+    whether the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
+    independent write)."""
+    if r.tid == w.tid:
+        return False
+    kept = _in(g, prefix)
+    later = [e for e in kept if e.tid == r.tid and e.idx > r.idx]
+    if later and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
+        return False  # an await that waits ends its thread
+    if any(r.ref in e.addr or r.ref in e.data or r.ref in e.ctrl for e in later):
+        return False
+    return not (r.writes and any(e.reads and e.rf == r.ref for e in (*kept, w)))
+
+
+def _in(g: WGraph, refs: set[int]) -> list[WEvent]:
+    return [g.events[x] for x in refs if x in g.events]
+
+
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
     """Whether a successful RMW already reads from ``w`` (None: the initial write)."""
     return any(e.reads and e.writes and e.rf == w and e.lid == lid for e in g.events.values())
@@ -612,41 +705,30 @@ def _revisited(g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> WGraph:
 
 # -- replay tokens ------------------------------------------------------------------------
 def encode_execution(g: ExecutionGraph) -> str:
-    """A complete execution as steps ``tid[<t.i][@k]`` in an order where every write comes
-    before its readers: ``<t.i`` the write read (omitted: the initial value), ``@k`` the
-    write's position in its location's coherence order."""
-    by_id = g.by_id
-    order: list[int] = []
-    state: dict[int, int] = {}
-
-    def visit(eid: int) -> None:
-        stack = [eid]
-        while stack:
-            x = stack[-1]
-            if state.get(x) == 2:
-                stack.pop()
-                continue
-            state[x] = 1
-            e = by_id[x]
-            deps = [d for d in (x - 1 if e.po_index > 0 else None, e.rf) if d is not None]
-            todo = [d for d in deps if d in by_id and state.get(d) is None]
-            if todo:
-                stack.extend(todo)
-                continue
-            state[x] = 2
-            order.append(x)
-            stack.pop()
-
-    for e in g.events:
-        visit(e.eid)
+    """A complete execution as steps ``tid[<t.i][@k]``, each thread's in program order
+    and every write before its readers where ``po | rf`` allows (a load-buffering cycle
+    puts one read before its write): ``<t.i`` the write read (omitted: the initial
+    value), ``@k`` the write's position in its location's coherence order."""
+    threads: dict[int, list[Event]] = {}
+    for e in sorted(g.events, key=lambda e: (e.tid, e.po_index)):
+        threads.setdefault(e.tid, []).append(e)
+    nxt = dict.fromkeys(threads, 0)
+    done: set[int] = set()
     parts = []
-    for x in order:
-        e = by_id[x]
+    while len(done) < len(g.events):
+        ready = [
+            t for t, es in threads.items()
+            if nxt[t] < len(es) and (es[nxt[t]].rf is None or es[nxt[t]].rf in done)
+        ]  # fmt: skip
+        tid = min(ready) if ready else min(t for t, es in threads.items() if nxt[t] < len(es))
+        e = threads[tid][nxt[tid]]
+        nxt[tid] += 1
+        done.add(e.eid)
         step = str(e.tid)
         if e.reads and e.rf is not None:
             step += f"<{e.rf // REF}.{e.rf % REF}"
         if e.writes and e.loc is not None:
-            step += f"@{g.co_order[e.loc].index(x)}"
+            step += f"@{g.co_order[e.loc].index(e.eid)}"
         parts.append(step)
     return "w:" + ";".join(parts)
 

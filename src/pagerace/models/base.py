@@ -17,10 +17,14 @@ class MemoryModel(Protocol):
     a pure function of the graph.  ``interleaving`` is True when every consistent graph
     is produced by some interleaving of the events at their program positions (SC), so
     the explorer may run threads step by step instead of choosing reads-from edges.
+    ``porf_cycles`` is True when some consistent graph has a ``po | rf`` cycle (load
+    buffering: the LKMM), so the explorer must let a read read from a write that
+    (without dependencies) comes after it.
     """
 
     name: str
     interleaving: bool
+    porf_cycles: bool
 
     def violation(self, g: ExecutionGraph) -> str | None: ...
 

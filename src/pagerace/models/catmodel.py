@@ -21,6 +21,7 @@ MODEL_FILE = "linux-kernel.cat"
 
 class CatMemoryModel:
     interleaving = False
+    porf_cycles = True  # load buffering: po | rf may be cyclic
 
     def __init__(self, model: CatModel, name: str) -> None:
         self.cat, self.name = model, name

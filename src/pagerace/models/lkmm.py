@@ -1361,6 +1361,7 @@ class LKMM:
 
     name = "lkmm"
     interleaving = False
+    porf_cycles = True  # load buffering: po | rf may be cyclic
 
     def __init__(self) -> None:
         self._last: tuple[ExecutionGraph, LkmmRelations] | None = None

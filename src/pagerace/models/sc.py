@@ -25,6 +25,7 @@ def rmw_atomicity_violated(g: ExecutionGraph) -> bool:
 class SequentialConsistency:
     name = "sc"
     interleaving = True
+    porf_cycles = False  # po | rf is acyclic in every execution
 
     def violation(self, g: ExecutionGraph) -> str | None:
         if rmw_atomicity_violated(g):

@@ -26,6 +26,7 @@ from pagerace.models.sc import rmw_atomicity_violated
 class X86TSO:
     name = "tso"
     interleaving = False
+    porf_cycles = False  # po | rf is acyclic in every execution
 
     def violation(self, g: ExecutionGraph) -> str | None:
         mem = g.M
