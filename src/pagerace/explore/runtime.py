@@ -47,6 +47,17 @@ class World:
         self.mem: list[Any] = []
         self.lock_owner: dict[str, int | None] = {}
         self.bit_locks: dict[str, tuple[Location, int]] = {}
+        self.objects: list[Any] = []  # model objects a location may hold (register)
+        self.object_ids: dict[int, int] = {}
+
+    def register(self, obj: Any) -> Any:
+        """Declare a model object (a ``struct page``) that locations may hold as a
+        value.  Engines that rebuild the program for every execution (the weak-memory
+        explorer) then hand a read this build's object, not the one an earlier build
+        stored: ``is`` and the object's own attributes work as in one run."""
+        self.object_ids[id(obj)] = len(self.objects)
+        self.objects.append(obj)
+        return obj
 
     def location(
         self,

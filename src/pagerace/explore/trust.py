@@ -82,6 +82,7 @@ class WEvent:
     check: Callable[[Any], str | None] | None = None  # the unlock-owner check
     blocked: bool = False  # an await that read a value it cannot proceed on: it waits
     src: SourceRef | None = None  # where in the model (counterexample replays only)
+    written_object: int | None = None  # the value is World.objects[i] of its build
 
     @property
     def tid(self) -> int:
@@ -227,7 +228,7 @@ class _Live:
     def _result(self, ev: WEvent, op: Op) -> Any:
         if not ev.reads:
             return None
-        value = self._in_world(ev.read_value)
+        value = self.read_value(ev)
         if op.kind is OpKind.LOAD:
             return Val(value, frozenset((ev.ref,)))
         assert op.fn is not None
@@ -236,6 +237,20 @@ class _Live:
 
     def _in_world(self, v: Any) -> Any:
         return self.world.locations[v.lid] if isinstance(v, Location) and v.lid >= 0 else v
+
+    def read_value(self, ev: WEvent) -> Any:
+        """What ``ev`` read, as this build's object (the graph holds the value an
+        earlier build wrote: a Location maps by id, a registered object by index)."""
+        if ev.rf is not None:
+            w = self.graph.events.get(ev.rf)
+            if w is not None and w.written_object is not None:
+                return self.world.objects[w.written_object]
+        return self._in_world(ev.read_value)
+
+    def written_value(self, ev: WEvent) -> Any:
+        if ev.written_object is not None:
+            return self.world.objects[ev.written_object]
+        return self._in_world(ev.written_value)
 
     def event_for(self, tid: int, op: Op, rf: int | None, stamp: int) -> WEvent:
         """The event thread ``tid``'s pending op makes when it reads from ``rf``."""
@@ -257,8 +272,10 @@ class _Live:
                           written_value=None, rf=None, **common)  # fmt: skip
         if op.kind is OpKind.STORE:
             data = op.data | (op.value.deps if isinstance(op.value, Val) else frozenset())
+            value = raw(op.value)
             return WEvent(kind=lock_kind or EventKind.STORE, reads=False, writes=True,
-                          read_value=None, written_value=raw(op.value), rf=None,
+                          read_value=None, written_value=value, rf=None,
+                          written_object=self.world.object_ids.get(id(value)),
                           **{**common, "data": data})  # fmt: skip
         old = self.graph.value(rf, self.inits[loc.lid])
         ev = WEvent(kind=EventKind.LOAD, reads=True, writes=False, read_value=old,
@@ -500,7 +517,7 @@ class Trust:
             evs, conflicts = [], []
             for i, w in enumerate(sources):
                 ev = live.event_for(tid, op, w, stamp)
-                if op.cond is not None and not op.cond(live._in_world(ev.read_value)):
+                if op.cond is not None and not op.cond(live.read_value(ev)):
                     if i == 0:  # waits on the latest value, for a write to revisit it
                         evs.append(_blocked(ev))
                     continue
@@ -607,7 +624,7 @@ class Trust:
         final = {loc.lid: loc.init for loc in world.locations}
         for lid, ws in g.co.items():
             if ws:
-                final[lid] = g.events[ws[-1]].written_value
+                final[lid] = live.written_value(g.events[ws[-1]])
         for lid, v in final.items():
             world.mem[lid] = v
         findings = self._findings(live, [e.tid for e in waiting])

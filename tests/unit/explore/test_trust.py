@@ -13,6 +13,7 @@ from pagerace.explore import Program, World
 from pagerace.explore.bruteforce import all_interleavings
 from pagerace.explore.candidates import candidates
 from pagerace.explore.trust import Outcome, Trust, decode_execution, encode_execution
+from pagerace.explore.values import raw
 from pagerace.graph.events import Event, EventKind
 from pagerace.graph.graph import ExecutionGraph
 from pagerace.models import SequentialConsistency
@@ -191,3 +192,38 @@ def test_a_load_buffering_execution_replays_from_its_token() -> None:
     assert trust.replay(decode_execution(encode_execution(lb.graph)))
     assert shape(again[0].graph) == shape(lb.graph)
     assert again[0].final == lb.final
+
+
+class Box:
+    """A model object held in memory (as a ``struct page *``)."""
+
+    __slots__ = ("name", "val")
+
+    def __init__(self, w: World, name: str) -> None:
+        self.name, self.val = name, w.location(f"{name}.val")
+
+
+def publish(w: World) -> None:
+    boxes = [w.register(Box(w, f"box{i}")) for i in range(2)]
+    ptr, seen = w.location("ptr", None), w.location("seen")
+
+    @w.thread("P0")
+    def p0() -> None:
+        k.WRITE_ONCE(boxes[1].val, 5)
+        k.smp_store_release(ptr, boxes[1])
+
+    @w.thread("P1")
+    def p1() -> None:
+        box = raw(k.smp_load_acquire(ptr))
+        if box is boxes[1]:  # this build's object, though another build stored it
+            k.WRITE_ONCE(seen, k.READ_ONCE(box.val))
+
+    @w.check_at_end("the pointer is this build's box")
+    def final(world: World) -> str | None:
+        return None if world.peek(ptr) is boxes[1] else "another build's object"
+
+
+def test_a_registered_object_read_from_memory_is_this_builds_object() -> None:
+    found, _ = outcomes(Program("publish", publish), LKMM())
+    assert {o.final[3] for o in found} == {0, 5}  # seen: 5 when P1 saw the pointer
+    assert not [f for o in found for f in o.findings]
