@@ -327,7 +327,7 @@ class HerdView:
 
 def _co_order(sk: Skeleton, g: ExecutionGraph) -> dict[str, tuple[int, ...]]:
     co: dict[str, tuple[int, ...]] = {}
-    placed: set[int] = set()
+    placed = 0  # co lists each write once: counting them finds a missing one
     parts, order, view = sk.write_part, g.co_order, sk.write_part.__getitem__
     for x, iw in sk.iw.items():
         eids = order.get(x)
@@ -338,10 +338,11 @@ def _co_order(sk: Skeleton, g: ExecutionGraph) -> dict[str, tuple[int, ...]]:
             ws = tuple(map(view, eids))
         except KeyError:  # co names an event that writes nothing: leave it out
             ws = tuple(parts[w] for w in eids if w in parts)
-        placed.update(ws)
+        placed += len(ws)
         co[x] = (iw, *ws)
-    if len(placed) != len(parts):
-        missing = [sk.origin[v] for v in sorted(set(parts.values()) - placed)]
+    if placed != len(parts):
+        placed_set = {w for ws in co.values() for w in ws[1:]}
+        missing = [sk.origin[v] for v in sorted(set(parts.values()) - placed_set)]
         raise InternalError(f"herd_view: writes {missing} are missing from the graph's co")
     return co
 
