@@ -27,6 +27,7 @@ from pagerace.core.errors import InputError
 from pagerace.litmus import syntax as s
 
 TYPES = (
+    *(r"struct\s+srcu_struct",),  # the one struct litmus tests use (SRCU's domain)
     *("int", "long", "short", "char", "unsigned", "signed", "void", "bool", "_Bool"),
     *("const", "volatile", "atomic_t", "atomic_long_t", "spinlock_t", "intptr_t"),
     *("uintptr_t", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "size_t"),

@@ -302,3 +302,36 @@ def test_sc_never_observes_an_outcome_the_lkmm_forbids_outside_rcu():
         row = herd[str(path.relative_to(KERNEL))]
         if row["herd7_observation"].startswith("Never") and not r.uses_srcu:
             assert r.observation == "Never", r.name
+
+
+SRCU_SB = """C SRCU-SB
+{}
+P0(int *x, int *y, struct srcu_struct *s)
+{
+	int r0;
+	int r1;
+	r0 = srcu_read_lock(s);
+	WRITE_ONCE(*x, 1);
+	r1 = READ_ONCE(*y);
+	srcu_read_unlock(s, r0);
+}
+P1(int *x, int *y, struct srcu_struct *s)
+{
+	int r2;
+	WRITE_ONCE(*y, 1);
+	SYNC
+	r2 = READ_ONCE(*x);
+}
+exists (0:r1=0 /\\ 1:r2=0)
+"""
+
+
+def test_an_srcu_grace_period_forbids_store_buffering_with_a_reader():
+    """``struct srcu_struct *`` parameters; the same verdicts from the native LKMM and
+    the interpreted linux-kernel.cat (the grace period ends after the reader)."""
+    for sync, want in (("synchronize_srcu(s);", "Never"), ("", "Sometimes")):
+        test = parse_text(SRCU_SB.replace("SYNC", sync))
+        models = ["lkmm"] + ([f"cat:{KERNEL.parent / 'lkmm-model'}"] if KERNEL.is_dir() else [])
+        for model in models:
+            r = run_test(test, model)
+            assert (r.observation, r.uses_srcu) == (want, True), model
