@@ -121,6 +121,7 @@ class Page:
         self.lru_next = w.location(f"{name}.lru.next", None, fmt=show_pointer)
         self.lru_prev = w.location(f"{name}.lru.prev", 0, fmt=show_pointer)
         self.zone: Any = None  # page_zone(page): a pagerace.mm.buddy.Zone, or outside any
+        w.register(self)  # first_page and list pointers hold pages: one per build
 
     def __getitem__(self, k: int) -> Page:
         return self.mem_map[self.pfn + k]
