@@ -446,6 +446,7 @@ class _Combiner:
                 return
             per_loc.append(options)
             ids.append([x for x, _ in acc])
+        siblings: dict[str, object] = {}  # the model's per-events caches
         for choice in itertools.product(*per_loc):
             evs = list(events)
             co: dict[str, list[int]] = {}
@@ -455,7 +456,7 @@ class _Combiner:
                     evs[r] = evs[r]._replace(rf=None if w is None else xs[w])
                 if ws:
                     co[evs[xs[0]].loc or ""] = [xs[w] for w in ws]
-            yield ExecutionGraph(evs, co)
+            yield ExecutionGraph(evs, co, siblings)
 
     def _placed(self, path: ThreadPath, base: int) -> tuple[Event, ...]:
         """The path's events with ids from ``base`` (dependencies shifted alike)."""

@@ -21,10 +21,18 @@ class ExecutionGraph:
     value"); it precedes every write in ``co``.
     """
 
-    def __init__(self, events: Sequence[Event], co: dict[str, list[int]]) -> None:
+    def __init__(
+        self,
+        events: Sequence[Event],
+        co: dict[str, list[int]],
+        siblings: dict[str, object] | None = None,
+    ) -> None:
         self.events: tuple[Event, ...] = tuple(events)
         self.co_order: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in co.items()}
         self.by_id: dict[int, Event] = {e.eid: e for e in self.events}
+        # Shared by the graphs an engine builds from the same events, differing only in
+        # rf and co (a model keeps what depends on the events alone here).
+        self.siblings: dict[str, object] = {} if siblings is None else siblings
 
     # -- event sets (cat: R, W, F, M, ...) --------------------------------------------
     def ids(self, pred: Iterable[Event] | None = None) -> frozenset[int]:

@@ -134,12 +134,11 @@ def _reject(token: Token) -> Token:
 
 
 class _Lexer(Lexer):
-    """A contextual lexer, as lark's own, in fewer steps per token: ignored text
-    (whitespace, comments) is skipped by one pattern; then, in each parser state, one
-    compiled pattern of the terminals that state accepts is tried at the current
-    position; a match that spells a literal terminal the state accepts (a keyword) is
-    that literal.  No token
-    spans lines (``TEST_NAME``, the one pattern that could, stops at white space)."""
+    """A contextual lexer, as lark's own, in fewer steps per token: in each parser state
+    one compiled pattern, ignored text (white space, comments) then one of the terminals
+    that state accepts, is matched at the current position; a match that spells a
+    literal terminal the state accepts (a keyword) is that literal.  No token spans
+    lines (``TEST_NAME``, the one pattern that could, stops at white space)."""
 
     __future_interface__ = 1  # lex(lexer_state, parser_state)
 
@@ -159,7 +158,9 @@ class _Lexer(Lexer):
         self.by_accepts: dict[frozenset[str], re.Pattern[str]] = {}
         self.states: dict[int, Any] = {}
         skipped = "|".join(t.pattern.to_regexp() for t in order if t.name in self.ignore)
-        self.skip = re.compile(f"(?:{skipped})*" if skipped else "")
+        # Possessive: what was skipped is never given back to a token (a comment's `(`).
+        self.skipped = f"(?:{skipped})*+" if skipped else ""
+        self.skip = re.compile(self.skipped)
 
     def prepare(self, states: dict[int, Any]) -> None:
         """Compile the pattern of every parser state now (lark would on first use)."""
@@ -176,7 +177,10 @@ class _Lexer(Lexer):
         if got is None:
             keep = [t for t in self.order if t.name in accepts]
             alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in keep)
-            got = self.by_accepts[accepts] = re.compile(alternatives or "(?!)")
+            # Ignored text, then one token: one match per token.
+            got = self.by_accepts[accepts] = re.compile(
+                f"{self.skipped}(?:{alternatives or '(?!)'})"
+            )
         self.by_state[state] = got
         return got
 
@@ -190,24 +194,26 @@ class _Lexer(Lexer):
         pos, line, line_start, end = 0, 1, 0, len(text)
         last: Token | None = None
         while True:
-            # Whitespace and comments first (no token contains a newline).
-            after = skip(text, pos).end()  # type: ignore[union-attr]  # matches ""
-            if after != pos:
-                newlines = text.count("\n", pos, after)
-                if newlines:
-                    line += newlines
-                    line_start = text.rindex("\n", pos, after) + 1
-                pos = after
-            if pos >= end:
-                return
             state = stack[-1]
             m = (scanners.get(state) or self._scanner(state)).match(text, pos)
-            if m is None:
-                raise self._error(text, pos, line, pos - line_start + 1, parser_state, last)
+            if m is None:  # the end, or what no terminal of this state takes
+                after = skip(text, pos).end()  # type: ignore[union-attr]  # matches ""
+                line += text.count("\n", pos, after)
+                if after != pos and text.count("\n", pos, after):
+                    line_start = text.rindex("\n", pos, after) + 1
+                if after >= end:
+                    return
+                raise self._error(text, after, line, after - line_start + 1, parser_state, last)
             kind = m.lastgroup or ""
-            value = m.group()
-            column = pos - line_start + 1
-            start, pos = pos, m.end()
+            start = m.start(kind)
+            if start != pos:  # skipped white space and comments (no token spans lines)
+                newlines = text.count("\n", pos, start)
+                if newlines:
+                    line += newlines
+                    line_start = text.rindex("\n", pos, start) + 1
+            value = m.group(kind)
+            pos = m.end()
+            column = start - line_start + 1
             if kind in regex_terminals and value in literals and literals[value] in states[state]:
                 kind = literals[value]
             tok = Token(kind, value, start, line, column, line, column + pos - start, pos)

@@ -226,6 +226,9 @@ def skeleton(g: ExecutionGraph) -> Skeleton:
     small and first-in first-out: the candidate engine asks about one skeleton's graphs
     in a row, TruSt comes back to one soon after (on both, evicting the least recently
     used instead misses no less often, and costs a second hash of the key per hit)."""
+    shared = g.siblings.get("skeleton")
+    if isinstance(shared, Skeleton):
+        return shared
     key = skeleton_key(g.events)
     sk = _SKELETONS.get(key)
     if sk is None:
@@ -233,6 +236,7 @@ def skeleton(g: ExecutionGraph) -> Skeleton:
         if len(_SKELETONS) >= SKELETON_CACHE_SIZE:
             del _SKELETONS[next(iter(_SKELETONS))]
         _SKELETONS[key] = sk
+    g.siblings["skeleton"] = sk
     return sk
 
 
