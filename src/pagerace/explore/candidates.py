@@ -158,8 +158,12 @@ def run_path(
     ``default(lid)``: every run ends (each choice past the oracle is recorded, so the
     caller enumerates the other values without running any prefix twice)."""
     world = World(program.params)
-    program.build(world)
-    name, fn = world.threads[tid]
+    if program.build_thread is not None:
+        program.build_thread(world, tid)
+        name, fn = world.threads[0]
+    else:
+        program.build(world)
+        name, fn = world.threads[tid]
     own = runner is None
     runner = Runner() if runner is None else runner
     g = runner.g

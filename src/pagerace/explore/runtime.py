@@ -109,6 +109,9 @@ class Program:
     name: str
     build: Callable[[World], None]
     params: Mapping[str, Any] = field(default_factory=dict)
+    # Optional: ``build`` with thread ``tid`` alone (as the World's only thread), for
+    # engines that run one thread at a time (the candidate engine).
+    build_thread: Callable[[World, int], None] | None = None
 
 
 class ModelThread(greenlet.greenlet):  # type: ignore[misc]

@@ -46,15 +46,22 @@ class LitmusProgram:
     runs: weakref.WeakKeyDictionary[World, Run] = field(default_factory=weakref.WeakKeyDictionary)
 
     def program(self) -> Program:
-        return Program(self.test.name, self.build, {"litmus": self.test.file})
+        return Program(self.test.name, self.build, {"litmus": self.test.file}, self.build_one)
 
     def build(self, world: World) -> None:
+        self._build(world, self.test.procs)
+
+    def build_one(self, world: World, tid: int) -> None:
+        """The locations and thread ``Ptid`` alone (its registers go to index tid)."""
+        self._build(world, (self.test.procs[tid],))
+
+    def _build(self, world: World, procs: tuple[s.Proc, ...]) -> None:
         locs = {name: world.location(name) for name in self.layout.shared}
         for name, v in self.layout.init:
             world.init(locs[name], _value(v, locs))
         run = Run([None] * len(self.test.procs))
         self.runs[world] = run
-        for proc in self.test.procs:
+        for proc in procs:
             regs = {name: 0 for name in self.layout.registers[proc.index]}
             regs.update((n, _value(v, locs)) for n, v in self.layout.reg_init[proc.index])
             params = {p.name: locs[p.name] for p in proc.params}
