@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pagerace.cli import cost_cmd, lockdep_cmd
+from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
 from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.explorer import STRATEGIES, Options, explore
 from pagerace.explore.replay import decode_schedule, replay
@@ -30,6 +31,7 @@ from pagerace.scenarios.catalogue import MODELS, Expectation, Scenario, catalogu
 from pagerace.scenarios.user import load_user_program
 
 EXIT = {"verified": 0, "finding": 1, "bounded": 3}
+DEFAULT_MAX_STEPS = Options().max_steps
 EXIT_PIPE = 141
 
 
@@ -53,10 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ck.add_argument("--cpus", type=int)
     ck.add_argument("--order", type=int)
-    ck.add_argument("--strategy", default="exhaustive", choices=STRATEGIES)
-    ck.add_argument("--seed", type=int, default=0)
-    ck.add_argument("--max-executions", type=int)
-    ck.add_argument("--max-steps", type=int, default=5000)
+    ck.add_argument(
+        "--strategy",
+        default="exhaustive",
+        choices=STRATEGIES,
+        help="exhaustive (a proof when nothing is found), or random / pct: --max-executions "
+        "runs (default 1000) drawn from --seed, a bounded verdict",
+    )
+    ck.add_argument("--seed", type=int, default=0, help="seed of random and pct (default 0)")
+    ck.add_argument(
+        "--max-executions", type=int, help="stop after N executions (random, pct: N runs)"
+    )
+    ck.add_argument(
+        "--max-steps",
+        type=int,
+        help=f"shared steps per run (default {DEFAULT_MAX_STEPS}; {BEYOND_RANGE_STEPS:,} with "
+        "a parameter beyond the catalogue's range, as --order 9)",
+    )
     ck.add_argument(
         "--all-findings",
         action="store_true",
@@ -211,16 +226,26 @@ def _check(args: argparse.Namespace) -> int:
     program = sc.program(args.variant, params)
     resolved = sc.resolve(params)
     variant = sc.variant(args.variant).name
-    res = _explore(args, program, sc.replay_prefix(variant, args.model, resolved))
+    beyond = sc.beyond_range(resolved)
+    if beyond and args.strategy == "exhaustive":
+        print(
+            f"pagerace: note: {', '.join(beyond)} is beyond the catalogue's exhaustive range: "
+            "the search may not end in useful time (--strategy random or pct with "
+            "--max-executions N makes N runs)",
+            file=sys.stderr,
+        )
+    max_steps = BEYOND_RANGE_STEPS if beyond else DEFAULT_MAX_STEPS
+    res = _explore(args, program, sc.replay_prefix(variant, args.model, resolved), max_steps)
     context = {
         "scenario": sc.name,
         "variant": variant,
         "model": args.model,
-        "strategy": args.strategy,
+        **_run_context(args, res),
     }
     head = f"{sc.name} --variant {variant} --model {args.model} " + " ".join(
         f"--{k} {v}" for k, v in res.params.items() if k != "variant"
     )
+    head += _sampling_flags(args)
     # The catalogue's LKMM verdicts hold for the interpreted linux-kernel.cat too.
     key = "lkmm" if args.model.startswith("cat:") else args.model
     return _report(args, res, context, head, sc.expected.get((variant, key)))
@@ -236,23 +261,48 @@ def _check_user_file(args: argparse.Namespace) -> int:
                 "no value: it applies to catalogue scenarios, not to a .py file",
             )
     program = load_user_program(args.scenario)
-    res = _explore(args, program, f"{args.scenario}:-:{args.model}:")
+    res = _explore(args, program, f"{args.scenario}:-:{args.model}:", DEFAULT_MAX_STEPS)
     context = {
         "scenario": args.scenario,
         "variant": None,
         "model": args.model,
-        "strategy": args.strategy,
+        **_run_context(args, res),
     }
-    return _report(args, res, context, f"{args.scenario} --model {args.model}", None)
+    head = f"{args.scenario} --model {args.model}" + _sampling_flags(args)
+    return _report(args, res, context, head, None)
 
 
-def _explore(args: argparse.Namespace, program: Program, replay_prefix: str) -> Result:
+def _run_context(args: argparse.Namespace, res: Result) -> dict[str, Any]:
+    """How the search ran, for --json: the strategy, its seed (random, pct), the run
+    budget given, and how many runs were made (complete or cut by a bound)."""
+    return {
+        "strategy": args.strategy,
+        "seed": None if args.strategy == "exhaustive" else args.seed,
+        "max_executions": args.max_executions,
+        "runs": _runs(res),
+    }
+
+
+def _runs(res: Result) -> int:
+    st = res.stats
+    return st.executions + st.blocked + st.bounded
+
+
+def _sampling_flags(args: argparse.Namespace) -> str:
+    if args.strategy == "exhaustive":
+        return ""
+    return f" --strategy {args.strategy} --seed {args.seed}"
+
+
+def _explore(
+    args: argparse.Namespace, program: Program, replay_prefix: str, max_steps: int
+) -> Result:
     progress = _Progress(enabled=not args.json and sys.stderr.isatty())
     opts = Options(
         strategy=args.strategy,
         seed=args.seed,
         max_executions=args.max_executions,
-        max_steps=args.max_steps,
+        max_steps=max_steps if args.max_steps is None else args.max_steps,
         all_findings=args.all_findings,
         shrink=not args.no_shrink,
         replay_prefix=replay_prefix,
@@ -275,11 +325,11 @@ def _report(
     if args.json:
         print(json.dumps(result_json(res, **context), indent=2))
     else:
-        print(_summary(head, res, expected))
+        print(_summary(head, res, expected, _sampled(args, res)))
     return EXIT[res.verdict]
 
 
-def _summary(head: str, res: Result, exp: Expectation | None) -> str:
+def _summary(head: str, res: Result, exp: Expectation | None, sampled: str = "") -> str:
     st = res.stats
     out = [head]
     for cx in res.counterexamples:
@@ -297,6 +347,8 @@ def _summary(head: str, res: Result, exp: Expectation | None) -> str:
         out.append(f"\nFINDING ({kinds}) after {counts}")
     else:
         out.append(f"\nBOUNDED (not verified): {res.bound_reason}; {counts}")
+    if sampled:
+        out.append(sampled)
     if exp is not None and res.verdict == "bounded":
         out.append(
             f"catalogue: expected {exp.verdict}; a bounded run neither confirms nor contradicts it"
@@ -305,6 +357,25 @@ def _summary(head: str, res: Result, exp: Expectation | None) -> str:
         agree = "matches" if exp.verdict == res.verdict else "DIFFERS from"
         out.append(f"catalogue: expected {exp.verdict}; this run {agree} it")
     return "\n".join(out)
+
+
+def _sampled(args: argparse.Namespace, res: Result) -> str:
+    """What a random or PCT search did: its runs, strategy and seed, and what that
+    proves (nothing, when it found nothing); "" for an exhaustive search."""
+    if args.strategy == "exhaustive":
+        return ""
+    runs = _runs(res)
+    how = f"--strategy {args.strategy} --seed {args.seed}"
+    if args.max_executions is not None:
+        how += f" --max-executions {args.max_executions}"
+    if res.verdict == "finding" and not args.all_findings:
+        return f"sampled: {runs} run{'s' if runs != 1 else ''} ({how}), the last one found it"
+    found = "findings in some" if res.verdict == "finding" else "no finding"
+    return (
+        f"sampled: {runs} run{'s' if runs != 1 else ''} ({how}), {found}; a sample is "
+        "no proof: it covers some executions, not all (--strategy exhaustive explores "
+        "every one)"
+    )
 
 
 def _replay(token: str, as_json: bool) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import greenlet
 
 from pagerace.kernel._access import local, section_enter, section_exit, wait_for_sections
+from pagerace.kernel.barriers import smp_mb
 
 
 def local_irq_save() -> bool:
@@ -43,7 +44,11 @@ def irqs_disabled() -> bool:
 
 def flush_tlb_others() -> None:
     """Send the TLB-flush IPI to every other CPU and wait for the acknowledgements: a
-    CPU with interrupts off acknowledges only once it turns them back on."""
+    CPU with interrupts off acknowledges only once it turns them back on.  Sending is a
+    full barrier (``smp_call_function_many`` queues the request with ``llist_add``, a
+    value-returning atomic, before the IPI): every earlier store, the pmd's above all,
+    is visible before any CPU acknowledges, under every memory model."""
+    smp_mb()
     thread = greenlet.getcurrent()
     wait_for_sections(
         "flush_tlb_others", thread.irq_word, getattr(thread, "irq_all", ()), "IPI: irqs off"

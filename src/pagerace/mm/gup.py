@@ -10,8 +10,17 @@ with interrupts on (:func:`pagerace.kernel.irq.flush_tlb_others`), so a ``gup_fa
 that saw a huge, non-splitting pmd finishes its increments before the split reads the
 pins.
 
-Limitations: the pmd is one word with two modelled bits (huge, splitting); the pmd
-lock, the page-table walk above the pmd and the slow gup path are not modelled.
+``v4.5`` ("x86, thp: remove infrastructure for handling splitting PMDs", ref §8.5) has
+no splitting bit: ``gup_fast`` pins the head only, and the split, refused while the
+page is pinned, first unmaps the THP (``freeze_page``), whose ``pmdp_invalidate``
+clears the pmd's present bit and flushes the TLB: the same IPI, so a ``gup_fast`` that
+saw the huge pmd has its pin in the head's ``_count`` before the split checks it.
+
+Limitations: the pmd is one word with a few modelled states (huge, splitting, not
+present, a page table); the pmd lock, the page-table walk above the pmd and the slow
+gup path are not modelled.  v4.5's ``freeze_page`` splits the pmd into migration
+entries and a refused split restores them as ptes of the compound page; here the huge
+pmd is restored, its mapping still counted in ``compound_mapcount``.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from pagerace.kernel.atomic import atomic_add
 from pagerace.kernel.bitops import set_bit, test_and_set_bit
 from pagerace.kernel.irq import flush_tlb_others, local_irq_restore, local_irq_save
 from pagerace.kernel.once import plain_read, plain_write
+from pagerace.mm import thp_v45
 from pagerace.mm.huge_memory import split_huge_page_refcount
 from pagerace.mm.mm_h import get_huge_page_tail
 from pagerace.mm.page import PG_referenced
@@ -32,14 +42,17 @@ PMD_HUGE = 1 << 0  # present and PSE: maps a THP
 _PAGE_BIT_SPLITTING = 1  # the pmd's splitting bit (its x86 position is not modelled)
 PMD_SPLITTING = 1 << _PAGE_BIT_SPLITTING
 PMD_TABLE = 1 << 2  # after the split: points to a page table (not walked here)
+PMD_NOTPRESENT = 1 << 3  # v4.5 pmdp_invalidate: still PSE, no longer present
+_PMD_BITS = (
+    (PMD_HUGE, "huge"),
+    (PMD_SPLITTING, "splitting"),
+    (PMD_TABLE, "table"),
+    (PMD_NOTPRESENT, "not-present"),
+)
 
 
 def show_pmd(value: Any) -> str:
-    names = [
-        n
-        for bit, n in ((PMD_HUGE, "huge"), (PMD_SPLITTING, "splitting"), (PMD_TABLE, "table"))
-        if value & bit
-    ]
+    names = [n for bit, n in _PMD_BITS if value & bit]
     return "|".join(names) or "none"
 
 
@@ -81,9 +94,30 @@ def pmdp_splitting_flush(pmd: Any, variant: Variant) -> None:
         flush_tlb_others()
 
 
-def split_huge_page(head: Any, nr_pages: int, pmd: Any, lru_lock: Any, variant: Variant) -> None:
+def split_huge_page(head: Any, nr_pages: int, pmd: Any, lru_lock: Any, variant: Variant) -> int:
     """``__split_huge_page`` (huge_memory.c:1873) for a THP mapped by one pmd: mark the
-    pmd splitting, move the reference counts, then map the subpages with ptes."""
+    pmd splitting, move the reference counts, then map the subpages with ptes; 0.
+    ``v4.5``: :func:`thp_v45.split_huge_page_to_list` with the pmd invalidated before
+    the count is frozen; 0, or ``-EBUSY`` when the page is pinned."""
+    if not variant.tail_refcounting:
+        return thp_v45.split_huge_page_to_list(
+            head,
+            nr_pages,
+            lru_lock,
+            freeze_page=lambda: pmdp_invalidate(pmd),
+            unfreeze_page=lambda split: plain_write(pmd, PMD_TABLE if split else PMD_HUGE),
+        )
     pmdp_splitting_flush(pmd, variant)
     split_huge_page_refcount(head, nr_pages, lru_lock, variant)
     plain_write(pmd, PMD_TABLE)  # __split_huge_page_map: pmd_populate
+    return 0
+
+
+def pmdp_invalidate(pmd: Any) -> None:
+    """pgtable.c (v4.5): ``set_pmd_at(pmdp, pmd_mknotpresent(*pmdp))``, a plain load and
+    a plain store of the pmd, then ``flush_pmd_tlb_range``, whose IPI waits for every
+    CPU inside an irq-off ``gup_fast`` (in ``__split_huge_pmd_locked``, reached from
+    ``freeze_page``)."""
+    old = plain_read(pmd)
+    plain_write(pmd, old & ~PMD_HUGE | PMD_NOTPRESENT)
+    flush_tlb_others()  # a full barrier first: the store above is seen by every CPU

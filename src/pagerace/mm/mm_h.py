@@ -31,6 +31,7 @@ from pagerace.mm.page_flags import PageTail
 from pagerace.mm.variants import V3_13, Variant
 
 COMPOUND_LOCK_CLASS = "compound_lock of a page"
+HPAGE_PMD_ORDER = 9  # huge_mm.h: PMD_SHIFT - PAGE_SHIFT on x86-64, a 2 MiB THP of 512 pages
 
 
 def put_page_testzero(page: Any) -> Any:

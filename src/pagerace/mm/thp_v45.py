@@ -21,13 +21,17 @@ head's page for a tail, NULL otherwise: bit 0 is implied), and ``compound_mapcou
 by anything else here.  ``freeze_page``/``unfreeze_page`` (the pmd replaced by
 migration entries and restored) are folded: the pmd mappings' references are frozen
 with the caller's, and each subpage gets its pte mapping (``_mapcount`` and one
-reference) from the split itself; so no pmd, anon_vma lock, page lock, deferred split
-queue or PG_double_map is modelled, and the split is not run against gup_fast.  Freeing
-reuses the v3.13 free path of :mod:`pagerace.mm.page_alloc`.
+reference) from the split itself; so no anon_vma lock, page lock, deferred split queue
+or PG_double_map is modelled.  The caller may pass ``freeze_page``/``unfreeze_page``
+for what they do to a pmd (:func:`pagerace.mm.gup.split_huge_page`: invalidate it, with
+the TLB-flush IPI ``gup_fast`` waits for, then point it to a page table, or restore it
+when the split is refused, where v4.5 restores the mapping as ptes of the compound
+page).  Freeing reuses the v3.13 free path of :mod:`pagerace.mm.page_alloc`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pagerace.kernel.atomic import (
@@ -107,24 +111,43 @@ def page_ref_unfreeze(page: Any, count: Any) -> None:
     atomic_set_release(page._count, count)
 
 
-def split_huge_page_to_list(head: Any, nr_pages: int, lru_lock: Any) -> int:
+def split_huge_page_to_list(
+    head: Any,
+    nr_pages: int,
+    lru_lock: Any,
+    freeze_page: Callable[[], None] | None = None,
+    unfreeze_page: Callable[[bool], None] | None = None,
+) -> int:
     """huge_memory.c (v4.5), with v4.8's count freeze: 0 when split, ``-EBUSY`` when a
-    reference other than the caller's and the mappings' exists."""
+    reference other than the caller's and the mappings' exists.  ``freeze_page`` runs
+    after the racy check, before the count is frozen; ``unfreeze_page(split)`` after
+    the split, or when it is refused after ``freeze_page``."""
     mapcount = total_mapcount(head, nr_pages)
     # "Racy check if we can split the page, before freeze_page() will split PMDs".
     if mapcount != atomic_read(head._count) - 1:
         return -EBUSY
     pmd_maps = atomic_read(compound_mapcount_ptr(head)) + 1
+    if freeze_page is not None:
+        freeze_page()
     if not page_ref_freeze(head, 1 + mapcount):
+        if unfreeze_page is not None:
+            unfreeze_page(False)
         return -EBUSY  # a pin came or went since the check: unfreeze_page, give up
-    __split_huge_page(head, nr_pages, lru_lock, pmd_maps)
+    __split_huge_page(head, nr_pages, lru_lock, pmd_maps, unfreeze_page)
     return 0
 
 
-def __split_huge_page(head: Any, nr_pages: int, lru_lock: Any, pmd_maps: Any) -> None:
+def __split_huge_page(
+    head: Any,
+    nr_pages: int,
+    lru_lock: Any,
+    pmd_maps: Any,
+    unfreeze_page: Callable[[bool], None] | None = None,
+) -> None:
     """huge_memory.c (v4.5): under ``zone->lru_lock`` split every tail from the last,
     ``ClearPageCompound``, give the head back its count (frozen at 0 until now), then
-    drop the reference each tail was given."""
+    ``unfreeze_page`` (the mappings become ptes of the subpages) and drop the reference
+    each tail was given."""
     flags = local_irq_save()  # spin_lock_irq(&zone->lru_lock)
     spin_lock(lru_lock)
     for i in range(nr_pages - 1, 0, -1):
@@ -135,6 +158,8 @@ def __split_huge_page(head: Any, nr_pages: int, lru_lock: Any, pmd_maps: Any) ->
     page_ref_unfreeze(head, 1 + pmd_maps)  # the caller's pin and the ptes' references
     spin_unlock(lru_lock)
     local_irq_restore(flags)
+    if unfreeze_page is not None:
+        unfreeze_page(True)
     for i in range(1, nr_pages):
         put_page(head[i])
 

@@ -12,18 +12,60 @@ from dataclasses import dataclass
 
 from pagerace.core.errors import UsageError
 from pagerace.explore.runtime import Program, World
+from pagerace.mm.mm_h import HPAGE_PMD_ORDER
 from pagerace.mm.variants import VARIANTS, Variant
 
 MODELS = ("sc", "tso", "lkmm")
+EXHAUSTIVE_ORDER = 4  # the largest --order of the catalogue's range (docs/benchmarks.md)
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """A scenario parameter.  ``minimum..maximum`` is the catalogue's range: the sizes
+    exhaustive exploration covers in about a minute or less (docs/benchmarks.md), and
+    the range ``pagerace lockdep`` explores in full.  ``ceiling``, when set, is the
+    largest value accepted beyond it (``--order 9``: an x86 THP, 512 pages), for
+    random or PCT runs with a stated number of runs; exhaustive search still runs
+    there, but may not end in any useful time."""
+
     name: str
     default: int
     minimum: int
     maximum: int
     help: str
+    ceiling: int | None = None
+
+    @property
+    def limit(self) -> int:
+        """The largest value accepted."""
+        return self.maximum if self.ceiling is None else max(self.ceiling, self.maximum)
+
+    def check(self, value: int) -> None:
+        if not self.minimum <= value <= self.limit:
+            raise UsageError(
+                f"--{self.name}",
+                value,
+                f"an integer from {self.minimum} to {self.limit} ({self.help})",
+            )
+
+
+def order_param(
+    default: int,
+    help: str,
+    ceiling: int = HPAGE_PMD_ORDER,
+    why: str = "9 is an x86 THP, 512 pages",
+) -> Param:
+    """``--order``: the catalogue's range is 1..4; orders up to ``ceiling`` (an x86 THP,
+    unless the scenario's layout allows less: ``why`` says) are accepted for sampling."""
+    more = f"{EXHAUSTIVE_ORDER + 1}..{ceiling} accepted ({why}) but too large to exhaust"
+    return Param(
+        "order",
+        default,
+        1,
+        EXHAUSTIVE_ORDER,
+        f"{help}; {more}: use --strategy random or pct",
+        ceiling,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +102,18 @@ class Scenario:
         for p in self.params:
             value = given.get(p.name)
             value = p.default if value is None else value
-            if not p.minimum <= value <= p.maximum:
-                raise UsageError(
-                    f"--{p.name}", value, f"an integer from {p.minimum} to {p.maximum} ({p.help})"
-                )
+            p.check(value)
             out[p.name] = value
         return out
+
+    def beyond_range(self, params: Mapping[str, int]) -> list[str]:
+        """The parameters of ``params`` (resolved) above the catalogue's range, as
+        ``--order 9 (catalogue: 1..4)``: accepted, but too large to exhaust."""
+        return [
+            f"--{p.name} {params[p.name]} (catalogue: {p.minimum}..{p.maximum})"
+            for p in self.params
+            if params.get(p.name, p.default) > p.maximum
+        ]
 
     def variant(self, name: str | None) -> Variant:
         name = name or self.variants[0]

@@ -9,9 +9,17 @@ completion).  The IPI cannot be acknowledged while a ``gup_fast`` runs with inte
 off, so a pin taken on the huge pmd is in the tail's ``_mapcount`` before the split reads
 it; a ``gup_fast`` that comes later sees the splitting bit and bails out.
 
+Variants ``per-tail-lock`` and ``per-tail-lock-naive`` (ref §9.3) change only the put
+side and the split's locking, not ``gup_fast``: the putter locks its tail, and the
+split locks each tail (or, naive, does not).  Variant ``v4.5`` (ref §8.5) starts from
+v4.5's state: ``gup_fast`` pins the head only, there is no splitting bit, and the split
+is refused while a pin remains; before it freezes the count it invalidates the pmd and
+flushes the TLB (``freeze_page``), so the IPI still waits for an irq-off ``gup_fast``.
+
 Checks: no counter below its floor; at the end the head holds only its mapping's
 reference and is no longer a head, every tail has its pte's reference and the head's
-mapcount, and no lock bit is left set.
+mapcount, and no lock bit is left set (v4.5: so, or the THP intact when the split was
+refused, as in ``split-vs-tail-put``).
 """
 
 from __future__ import annotations
@@ -21,12 +29,11 @@ from collections.abc import Callable, Mapping
 from pagerace.core.errors import UsageError
 from pagerace.explore.runtime import World
 from pagerace.mm.gup import PMD_HUGE, gup_fast, show_pmd, split_huge_page
-from pagerace.mm.page import Page, PG_head, PG_tail, make_mem_map
-from pagerace.mm.page_alloc import FREE_COMPOUND_PAGE
+from pagerace.mm.page import Page, make_mem_map
 from pagerace.mm.swap import put_page
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
-from pagerace.scenarios.split_put import balance_after_split
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
+from pagerace.scenarios.split_put import balance_after, init_pmd_mapped_thp
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
@@ -41,20 +48,14 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
     def setup(w: World) -> None:
         mem_map = make_mem_map(w, nr_pages, names)
         head = mem_map[0]
-        w.init(head.flags, 1 << PG_head)
-        w.init(head._mapcount, 0)  # mapped by one huge pmd
+        init_pmd_mapped_thp(w, mem_map, order, variant)  # mapped by one huge pmd
         w.init(head._count, 1 + 1)  # the mapping, and the splitter's pin
-        w.init(head[1].lru_next, FREE_COMPOUND_PAGE)
-        w.init(head[1].lru_prev, order)
-        for t in mem_map[1:]:
-            w.init(t.flags, 1 << PG_tail)
-            w.init(t.first_page, head)
         pmd = w.location("pmd", PMD_HUGE, fmt=show_pmd)
         lru_lock = w.location("zone.lru_lock")
 
         @w.thread("CPU0")
         def splitter() -> None:
-            split_huge_page(head, nr_pages, pmd, lru_lock, variant)
+            split_huge_page(head, nr_pages, pmd, lru_lock, variant)  # v4.5: may be -EBUSY
             put_page(head, variant)
 
         for n in range(1, cpus):
@@ -62,7 +63,7 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
 
         @w.check_at_end("references balance")
         def balance(w: World) -> str | None:
-            return balance_after_split(w, head, mem_map[1:])
+            return balance_after(w, head, mem_map[1:], variant)
 
     return setup
 
@@ -95,14 +96,45 @@ _NO_IPI = (
     "head, then dropped from the tail"
 )
 
+_NAIVE = (
+    "§6.1 still puts each gup_fast pin in its tail's _mapcount before the split reads "
+    "it, but the put that follows runs against the split: per-tail-lock's put side "
+    "(§9.3) locks the tail, while v3.13's split, holding only the head's lock, rewrites "
+    "that tail's flags with plain loads and stores (§5.2 4e-4g). A lock bit set between "
+    "them is erased (the putter's unlock finds it clear: lock-lost), or loaded set and "
+    "stored back after the unlock (lock-leaked). Nor is the putter kept out of the "
+    "transfer: it can drop its pin from _mapcount and the head after the split counted "
+    "it there, so the head loses the pin twice (freed while still mapped: bad-page; "
+    "with two putters its _count goes below 0) and the tail's _count keeps it (invariant)"
+)
+_NAIVE_KINDS = ("lock-lost", "lock-leaked", "bad-page", "invariant", "refcount-underflow")
+
+_V45 = (
+    "§8.5: a gup pin is a reference on the head, and the split goes ahead only if the "
+    "head's count is the caller's pin plus one per mapping (the racy check, then the "
+    "cmpxchg freeze). Before the freeze, freeze_page invalidates the pmd and flushes the "
+    "TLB, whose IPI waits for every irq-off gup_fast (§6.1, without the splitting bit): "
+    "a gup_fast that saw the huge pmd has its pin in the head's count by then, so the "
+    "freeze fails (-EBUSY, the THP stays whole), and one that comes later finds the pmd "
+    "not present and pins nothing; put_page drops the pin from the head"
+)
+_V45_PLAIN_PMD = (
+    "v4.5's x86 gup_fast still reads the pmd with a plain load and pmdp_invalidate "
+    "writes it with plain stores (set_pmd_at): plain against plain and unordered, a "
+    "data race. As for v3.13 under the LKMM, the racy read is not ordered by the IPI "
+    "handshake, so gup_fast can see the huge pmd after the flush has passed and add its "
+    "pin to the frozen count: the unfreeze overwrites it, and a page is freed while "
+    "still mapped (bad-page) with the counts out of balance (invariant)"
+)
+
 GUP_VS_SPLIT = Scenario(
     name="gup-vs-split",
     summary="irq-off gup_fast against the split's TLB-flush IPI (§6.1)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 splits; CPU1..n-1 each gup_fast one tail, then put it"),
-        Param("order", 1, 1, 4, "order of the THP (2^order pages)"),
+        order_param(1, "order of the THP (2^order pages)"),
     ),
-    variants=("v3.13", "split-no-ipi", "per-tail-lock"),
+    variants=("v3.13", "split-no-ipi", "per-tail-lock", "per-tail-lock-naive", "v4.5"),
     expected={
         ("v3.13", "sc"): Expectation("verified", _IPI),
         ("v3.13", "tso"): Expectation("verified", _IPI),
@@ -135,6 +167,30 @@ GUP_VS_SPLIT = Scenario(
             "still counts the pin (bad-page), the head keeping it (invariant); also "
             "put_page's unlocked PageTail test races the split's plain flag rewrite",
             ("data-race", "bad-page", "invariant"),
+        ),
+        ("per-tail-lock-naive", "sc"): Expectation("finding", _NAIVE, _NAIVE_KINDS),
+        ("per-tail-lock-naive", "tso"): Expectation(
+            "finding",
+            _NAIVE + "; x86-TSO has every SC interleaving, and a buffered plain store of the "
+            "flags only delays the erase",
+            _NAIVE_KINDS,
+        ),
+        ("per-tail-lock-naive", "lkmm"): Expectation(
+            "finding",
+            _NAIVE + "; and " + _PLAIN_PMD + "; the split's plain rewrite of the tail's flags "
+            "races with put_page's PageTail test before the tail's lock",
+            (*_NAIVE_KINDS, "data-race"),
+        ),
+        ("v4.5", "sc"): Expectation("verified", _V45),
+        ("v4.5", "tso"): Expectation(
+            "verified",
+            _V45 + "; under x86-TSO the invalidating store is visible before the IPI is "
+            "sent (smp_call_function_many queues it with a locked cmpxchg; without that "
+            "barrier the store could wait in the store buffer while gup_fast reads the "
+            "huge pmd, and the model finds the pin lost) and the freeze is a locked cmpxchg",
+        ),
+        ("v4.5", "lkmm"): Expectation(
+            "finding", _V45_PLAIN_PMD, ("data-race", "bad-page", "invariant")
         ),
     },
     builder=build,

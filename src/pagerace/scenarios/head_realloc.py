@@ -5,7 +5,8 @@ Each of CPU1..n-1 held a gup pin on a tail T of a THP H and began ``put_page(T)`
 ``compound_trans_head(T)`` returned H, then the CPU was delayed.  Meanwhile H was split
 (T's pin moved into T's own ``_count``), freed, and reallocated as a compound page of
 ``--order`` whose first page is H; T lies beyond that block (a block containing a pinned
-page cannot be free).  CPU0 owns the new compound page and frees it with ``put_page(H)``.
+page cannot be free), so the block is smaller than the THP: ``--order`` 1..8.  CPU0 owns
+the new compound page and frees it with ``put_page(H)``.
 
 A putter whose ``get_page_unless_zero(H)`` succeeds (H is allocated: its count is
 CPU0's 1) takes the compound lock, finds PG_tail clear on T, unlocks, and at
@@ -34,7 +35,7 @@ from pagerace.mm.page import Page, PG_head, PG_tail, make_mem_map
 from pagerace.mm.page_alloc import FREE_COMPOUND_PAGE
 from pagerace.mm.swap import put_compound_tail, put_page
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
 from pagerace.scenarios.stale_head_free import all_freed
 
 
@@ -108,7 +109,13 @@ HEAD_REALLOC_SMALLER = Scenario(
     summary="stale putter's skip_lock put vs the old head reallocated smaller (§9.2 b4)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 frees the new compound page; CPU1..n-1 each put a stale tail"),
-        Param("order", 1, 1, 4, "order of the compound page reallocated at H"),
+        order_param(
+            1,
+            "order of the compound page reallocated at H",
+            ceiling=8,
+            why="smaller than the THP H was, whose stale tails an order-9 block would "
+            "take in: ref §9.2 b4, orders 1..8",
+        ),
     ),
     variants=("v3.13", "v3.12"),
     expected={

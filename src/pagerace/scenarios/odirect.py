@@ -6,15 +6,15 @@ A THP of ``--order`` is mapped by one huge pmd.  Each I/O CPU pins its own run o
 ``--gets`` more references on each page with ``get_page`` (fs/direct-io.c's
 ``page_cache_get`` for ``sdio->cur_page`` and for the bio: two in v3.13), and drops
 them all, and its pin, with ``put_page``.  With ``--split 1`` CPU0 splits the THP
-meanwhile, as in ``gup-vs-split``.
+meanwhile, as in ``gup-vs-split`` (v4.5: a split refused while the I/O holds its pins).
 
 It is the workload the cost comparison runs: per ``put_page`` of a tail, v3.13 takes 6
 locked operations (ref §3.3), per-tail-lock 4 (lock, ``_mapcount``, unlock, head), v4.5
 one (the head's count); per ``get_page`` of a tail 4, 4 and 1.
 
 Checks: no counter below its floor, no lock bit lost or left set; at the end the THP
-is intact with only its mapping's reference (no split), or split as in
-``split-vs-tail-put``.
+is intact with only its mapping's reference (no split, or v4.5's refused split), or
+split as in ``split-vs-tail-put``.
 """
 
 from __future__ import annotations
@@ -27,18 +27,14 @@ from pagerace.mm.gup import gup_fast, split_huge_page
 from pagerace.mm.page import Page
 from pagerace.mm.swap import get_page, put_page
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
-from pagerace.scenarios.split_put import balance_after_split, pmd_mapped_thp, thp_intact
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
+from pagerace.scenarios.split_put import balance_after, pmd_mapped_thp, thp_intact
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
     cpus, order, split = params["cpus"], params["order"], params["split"]
     pages, gets = params["pages"], params["gets"]
     runs = tail_runs(cpus - split, pages, split, order)
-    if split and not variant.tail_refcounting:
-        raise UsageError(
-            "--split", split, f"0 with --variant {variant.name}: its split has no pmd here"
-        )
     nr_pages = 1 << order
 
     def setup(w: World) -> None:
@@ -58,7 +54,7 @@ def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None
         @w.check_at_end("references balance")
         def balance(w: World) -> str | None:
             if split:
-                return balance_after_split(w, head, mem_map[1:])
+                return balance_after(w, head, mem_map[1:], variant)
             return thp_intact(w, head, mem_map[1:], variant)
 
     return setup
@@ -107,7 +103,7 @@ ODIRECT = Scenario(
     summary="gup_fast pins of a THP's tails dropped by O_DIRECT completions (§6.2)",
     params=(
         Param("cpus", 1, 1, 8, "I/O CPUs, plus CPU0 with --split 1"),
-        Param("order", 2, 1, 4, "order of the THP (2^order pages, 2^order-1 tails)"),
+        order_param(2, "order of the THP (2^order pages, 2^order-1 tails)"),
         Param("pages", 1, 1, 15, "tails each I/O CPU pins with one gup_fast"),
         Param("split", 0, 0, 1, "1: CPU0 splits the THP during the I/O"),
         Param("gets", 0, 0, 2, "get_page/put_page pairs per pinned page (dio: 2)"),

@@ -37,7 +37,7 @@ from pagerace.mm.mm_h import page_count
 from pagerace.mm.page import Page, PG_head, PG_tail, make_mem_map
 from pagerace.mm.page_alloc import __GFP_COMP, prep_new_page
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
@@ -109,7 +109,7 @@ PAGETAIL_RACE = Scenario(
     summary="compound_head() without recheck vs prep_compound_page setting PG_tail (§9.2 b3)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 allocates; CPU1..n-1 each page_count() one tail pfn"),
-        Param("order", 1, 1, 4, "order of the compound page CPU0 allocates"),
+        order_param(1, "order of the compound page CPU0 allocates"),
     ),
     variants=("v3.13", "close-pagetail-race"),
     expected={

@@ -18,7 +18,9 @@ Layout: a zone (:mod:`pagerace.mm.mmzone`) of 2^(order+1) pages H.., free at the
 as one block (put on its list at setup as the free path leaves it; one order larger
 than the allocation, so that ``expand`` splits it); the stale tails
 T1..Tn lie beyond it, outside the modelled zone (a block containing a pinned tail
-cannot be free, and their order-0 frees end after ``free_pages_check``).  Checks: the
+cannot be free, and their order-0 frees end after ``free_pages_check``).  Being tails
+of the old THP at H, they lie within its 512 pages, so that block is at most order 8
+and ``--order`` at most 7.  Checks: the
 owner of the compound-lock bit still sees it set when it unlocks; no lock bit is left
 set with no owner; no counter goes below its floor; the allocator's checks (a free
 page written while on the lists is ``use-after-free``, ``check_new_page``); at the end
@@ -36,7 +38,7 @@ from pagerace.mm.page import Page, make_mem_map
 from pagerace.mm.page_alloc import __GFP_COMP, alloc_pages
 from pagerace.mm.swap import put_compound_tail
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
@@ -103,7 +105,13 @@ PREP_RACE = Scenario(
     summary="compound_lock() of a stale head vs prep_new_page() reallocating it (§9.1)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 reallocates; CPU1..n-1 each put a stale tail"),
-        Param("order", 1, 1, 4, "order of the compound page CPU0 allocates"),
+        order_param(
+            1,
+            "order of the compound page CPU0 allocates",
+            ceiling=7,
+            why="8 and 9 would put the stale tails, pages of the old THP at H, inside the "
+            "free block of order+1 at H: ref §9.1",
+        ),
     ),
     variants=("v3.13", "prep-fix", "prep-fix-nowmb", "prep-fix-release"),
     expected={

@@ -36,7 +36,7 @@ from pagerace.mm.page_alloc import FREE_COMPOUND_PAGE
 from pagerace.mm.swap import put_page
 from pagerace.mm.thp_v45 import compound_mapcount_ptr, split_huge_page_to_list
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
 
 
 def build(variant: Variant, params: Mapping[str, int]) -> Callable[[World], None]:
@@ -226,7 +226,7 @@ SPLIT_VS_TAIL_PUT = Scenario(
     summary="__split_huge_page_refcount vs put_page of gup-pinned tails (§9.2 b2)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 splits; CPU1..n-1 each put a pinned tail"),
-        Param("order", 1, 1, 4, "order of the THP (2^order pages)"),
+        order_param(1, "order of the THP (2^order pages)"),
     ),
     variants=("v3.13", "split-mb-reordered", "per-tail-lock", "per-tail-lock-naive", "v4.5"),
     expected={

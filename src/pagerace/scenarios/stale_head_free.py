@@ -35,7 +35,7 @@ from pagerace.explore.runtime import World
 from pagerace.mm.page import Page, PG_dirty, PG_referenced, make_mem_map
 from pagerace.mm.swap import put_compound_tail, put_page
 from pagerace.mm.variants import Variant
-from pagerace.scenarios.catalogue import Expectation, Param, Scenario
+from pagerace.scenarios.catalogue import Expectation, Param, Scenario, order_param
 
 # Flags the pages still carry when they are freed: PG_referenced set by gup_fast on the
 # head (ref §6.1), copied to each tail by the split with PG_dirty (ref §5.2 4f, 4g).
@@ -120,7 +120,7 @@ STALE_HEAD_FREE = Scenario(
     summary="compound_lock on an unpinned stale head vs the free path (§9.2 b1)",
     params=(
         Param("cpus", 2, 2, 8, "CPU0 drops H's last reference; CPU1..n-1 each put a stale tail"),
-        Param("order", 1, 1, 4, "order of the THP that was split (2^order pages, 2^order-1 tails)"),
+        order_param(1, "order of the THP that was split (2^order pages, 2^order-1 tails)"),
     ),
     variants=("v3.13", "unpinned-lock"),
     expected={

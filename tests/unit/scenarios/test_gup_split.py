@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pagerace.explore import Options, explore
+from pagerace.explore import Options, Result, explore
 from pagerace.explore.replay import replay
+from pagerace.explore.shrink import context_switches
 from pagerace.scenarios.catalogue import scenario
 
 GUP = scenario("gup-vs-split")
@@ -39,3 +40,33 @@ def test_a_gup_fast_that_sees_the_splitting_pmd_pins_nothing():
     assert not ex.findings
     head_count = next(loc for loc in ex.world.locations if loc.name == "H._count")
     assert ex.world.peek(head_count) == 1
+
+
+def kinds(res: Result) -> set[str]:
+    return {cx.finding.kind for cx in res.counterexamples}
+
+
+def test_per_tail_lock_naive_loses_and_leaks_the_putters_tail_lock_after_gup_fast():
+    # The IPI orders the pin, not the put: the putter's tail lock meets the split's
+    # plain rewrite of the tail's flags (§5.2 4e-4g), and the pin is dropped twice.
+    res = explore(GUP.program("per-tail-lock-naive", {}), Options(all_findings=True))
+    assert {"lock-lost", "lock-leaked", "bad-page", "invariant"} <= kinds(res)
+    for cx in res.counterexamples:
+        assert context_switches(cx.trace.schedule) <= 6, cx.replay
+
+
+def test_v4_5_refuses_the_split_while_gup_fast_holds_its_pin_or_splits_after():
+    # §8.5: both outcomes are reachable, and every pin is dropped from the head once.
+    res = explore(GUP.program("v4.5", {}), Options(final_states=True))
+    assert res.verdict == "verified"
+    states = [dict(s) for s in res.final_states]
+    assert {s["pmd"] for s in states} == {"huge", "table"}  # refused: restored; split
+    assert all(s["H._count"] == "1" for s in states)
+
+
+def test_v4_5_gup_fast_after_the_pmd_is_invalidated_pins_nothing():
+    # The splitter runs alone first: its invalidated pmd sends gup_fast to the slow path.
+    ex = replay(GUP.program("v4.5", {}), [0] * 200, strict=False)
+    assert not ex.findings
+    final = {loc.name: ex.world.peek(loc) for loc in ex.world.locations}
+    assert final["H._count"] == 1 and final["H+1._count"] == 1  # split: the pte's reference
