@@ -142,7 +142,10 @@ def _scenarios(as_json: bool) -> int:
     console = Console()
     for s in cat.values():
         params = ", ".join(
-            f"--{p.name} {p.default} ({p.minimum}..{p.maximum}): {p.help}" for p in s.params
+            f"--{p.name} {p.default} ({p.minimum}..{p.maximum}"
+            + (f"; up to {p.limit} sampled" if p.limit > p.maximum else "")
+            + f"): {p.help}"
+            for p in s.params
         )
         table = Table(
             title=f"{s.name}: {s.summary}",
@@ -197,6 +200,7 @@ def _scenario_json(s: Scenario) -> dict[str, Any]:
                 "default": p.default,
                 "min": p.minimum,
                 "max": p.maximum,
+                "accepted_max": p.limit,  # beyond max: random/pct runs (too large to exhaust)
                 "help": p.help,
             }
             for p in s.params
