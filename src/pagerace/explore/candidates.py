@@ -36,7 +36,7 @@ from typing import Any
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
 from pagerace.explore.result import Finding
-from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World, _thread_body
+from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World, thread_body
 from pagerace.explore.values import EMPTY, Val, raw
 from pagerace.graph.events import Event, EventKind
 from pagerace.graph.graph import ExecutionGraph
@@ -141,7 +141,7 @@ class Runner:
         while fn is not None:
             res: Any
             try:
-                res = _thread_body(fn)()
+                res = thread_body(fn)()
             except (_Blocked, _Runaway) as e:
                 res = e
             fn = self.g.parent.switch(res)

@@ -118,7 +118,7 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
     """A greenlet running one model thread; carries its control dependencies."""
 
     def __init__(self, fn: Callable[[], None], capture: bool) -> None:
-        super().__init__(run=_thread_body(fn))
+        super().__init__(run=thread_body(fn))
         self.ctrl_deps: frozenset[int] = EMPTY
         self.capture = capture
         self.src: tuple[str, int, str] | None = None
@@ -181,7 +181,10 @@ def _model_frame() -> tuple[str, int, str] | None:
     return None
 
 
-def _thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
+def thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
+    """``fn`` as a model thread's body: what ends it (a ``BUG_ON``, an assertion, an
+    exception in model code) becomes its :class:`ThreadDone` finding."""
+
     def body(*_start: Any) -> ThreadDone:
         try:
             fn()
