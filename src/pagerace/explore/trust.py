@@ -676,17 +676,19 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     independent write)."""
     if r.tid == w.tid:
         return False
-    kept = _in(g, prefix)
-    later = [e for e in kept if e.tid == r.tid and e.idx > r.idx]
+    later = []  # r's thread after r, in the prefix (which is closed under po)
+    x = r.ref + 1
+    while x in prefix and x in g.events:
+        later.append(g.events[x])
+        x += 1
     if later and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
         return False  # an await that waits ends its thread
     if any(r.ref in e.addr or r.ref in e.data or r.ref in e.ctrl for e in later):
         return False
-    return not (r.writes and any(e.reads and e.rf == r.ref for e in (*kept, w)))
-
-
-def _in(g: WGraph, refs: set[int]) -> list[WEvent]:
-    return [g.events[x] for x in refs if x in g.events]
+    if not r.writes:
+        return True
+    kept = (g.events[x] for x in prefix if x in g.events)
+    return not any(e.reads and e.rf == r.ref for e in (*kept, w))
 
 
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
