@@ -32,8 +32,9 @@ thread makes the same events, which stay (:func:`_speculable`; dependency-aware 
 as in HMC, Kokologiannakis and Vafeiadis, ASPLOS 2020).  Such a graph can be reached by
 two speculative revisits (one per read of the cycle); a set of the speculative graphs
 completed recognises the second (``duplicates`` in the stats), so each execution is
-reported once.  Tested against herd7's candidate method (``pagerace.explore.candidates``):
-the same graphs on generated programs.  Ghost words (RCU grace periods, TLB-flush IPIs
+reported once.  Tested against herd7's candidate method (``pagerace.explore.candidates``)
+on generated programs: a subset of its graphs, none twice; not all of them yet (a cycle
+through a successful RMW, or needing two reads of one thread revisited by one write).  Ghost words (RCU grace periods, TLB-flush IPIs
 under SC) are not simulated: the memory model is what orders events here.
 """
 
