@@ -34,8 +34,9 @@ two speculative revisits (one per read of the cycle); a set of the speculative g
 completed recognises the second (``duplicates`` in the stats), so each execution is
 reported once.  Tested against herd7's candidate method (``pagerace.explore.candidates``)
 on generated programs: a subset of its graphs, none twice; not all of them yet (a cycle
-through a successful RMW, or needing two reads of one thread revisited by one write).  Ghost words (RCU grace periods, TLB-flush IPIs
-under SC) are not simulated: the memory model is what orders events here.
+through a successful RMW, or needing two reads of one thread revisited by one write).
+Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the memory
+model is what orders events here.
 """
 
 from __future__ import annotations
