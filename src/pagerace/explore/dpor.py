@@ -208,9 +208,11 @@ class RaceAnalyser:
             if j == len(infos):
                 infos.append(info)
             for k in reversed(acc):
-                if not dependent(infos[k], info):
+                ik = infos[k]
+                if not dependent(ik, info):
                     continue
-                _join(clock, vc[k])
+                if ik.tid != t:  # the thread's own earlier accesses are in clock already
+                    _join(clock, vc[k])
                 # Writes to one location are totally ordered by hb: the latest write a
                 # load depends on covers every earlier access it depends on.  A write
                 # walks on: an earlier load may commute with the writes in between.
@@ -285,11 +287,16 @@ def _scan(
     inserted = 0
     tid = info.tid
     for k in reversed(acc):
-        if not dependent(infos[k], info):
+        ik = infos[k]
+        if not dependent(ik, info):
             continue
         sk = steps[k]
         ek = sk.event
-        if ek.tid != tid and race_clock[ek.tid] <= pos[k]:
+        if ik.tid == tid:  # program order: no race, and race_clock covers it already
+            if ek.writes and not info.writes:
+                break
+            continue
+        if race_clock[ek.tid] <= pos[k]:
             if op.cond is not None and not op.cond(sk.before):
                 continue  # it was disabled before k: reverse with an earlier write
             # Moved before k, the event reads what k found: its effect there is exact.
