@@ -140,8 +140,11 @@ class ExecutionGraph:
         """A canonical value: equal for two runs iff they built the same graph (same
         events per thread, same rf, same co), whatever order the events were added in.
         A load that observed only some bits (``Event.mask``: ``test_bit``) is keyed by
-        the bits it saw, not by the write it read: runs that differ only there behave
-        alike, and the interleaving explorer treats them as one."""
+        the bits it saw and the write that last changed them, not by the write it read:
+        runs that differ only in writes leaving those bits alone are one trace (the
+        interleaving explorer commutes the load with such writes), but a load before a
+        write that sets its bit and one after a later write that clears it again are two,
+        even though both see the bit clear."""
         pos = {e.eid: (e.tid, e.po_index) for e in self.events}
         threads = sorted({e.tid for e in self.events})
         per_thread = tuple(
@@ -152,7 +155,7 @@ class ExecutionGraph:
                     e.name,
                     e.loc,
                     repr(e.written_value),
-                    _source(e, pos),
+                    _source(e, pos, self),
                 )
                 for e in sorted(
                     (x for x in self.events if x.tid == t and x.kind is not EventKind.LOCAL),
@@ -165,7 +168,26 @@ class ExecutionGraph:
         return (per_thread, co)
 
 
-def _source(e: Event, pos: dict[int, tuple[int, int]]) -> object:
+def _source(e: Event, pos: dict[int, tuple[int, int]], g: ExecutionGraph) -> object:
     if e.mask is not None:
-        return ("bits", e.read_value & e.mask)
+        return ("bits", e.read_value & e.mask, _bits_changed_by(e, pos, g))
     return None if e.rf is None else pos[e.rf]
+
+
+def _bits_changed_by(e: Event, pos: dict[int, tuple[int, int]], g: ExecutionGraph) -> object:
+    """The write that last changed the bits ``e`` observed, as of the write it read: the
+    earliest of the writes just before it in ``co`` that all left those bits as ``e``
+    saw them (None: that run goes back to the initial value, which is the program's)."""
+    if e.rf is None:
+        return None
+    assert e.mask is not None and e.loc is not None
+    seen = e.read_value & e.mask
+    ws = g.co_order[e.loc]
+    i = ws.index(e.rf)
+    while i > 0 and _bits(g.by_id[ws[i - 1]].written_value, e.mask) == seen:
+        i -= 1
+    return None if i == 0 else pos[ws[i]]
+
+
+def _bits(value: object, mask: int) -> object:
+    return value & mask if type(value) is int else value
