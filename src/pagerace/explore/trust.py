@@ -25,16 +25,19 @@ and when no thread can step, the waiting ones are deadlocked.
 
 Load buffering (a ``po | rf`` cycle, which the LKMM allows when no dependency closes
 it): TruSt's graphs are ``porf``-acyclic, so under a model with ``porf_cycles`` a write
-may also revisit a read *inside* its ``porf`` prefix, when nothing in that prefix
-depends on the read (no address, data or control dependency of a later event of the
-read's thread names it; no event reads from it): re-run with the new value, the read's
-thread makes the same events, which stay (:func:`_speculable`; dependency-aware revisits
-as in HMC, Kokologiannakis and Vafeiadis, ASPLOS 2020).  Such a graph can be reached by
-two speculative revisits (one per read of the cycle); a set of the speculative graphs
-completed recognises the second (``duplicates`` in the stats), so each execution is
-reported once.  Tested against herd7's candidate method (``pagerace.explore.candidates``)
-on generated programs: a subset of its graphs, none twice; not all of them yet (a cycle
-through a successful RMW, or needing two reads of one thread revisited by one write).
+may also revisit reads *inside* its ``porf`` prefix, when nothing kept there depends on
+them (:func:`_speculable`: no address or control dependency of a kept event on what
+the new value reaches; a store whose data follows it is re-run and its readers given
+the new value; dependency-aware revisits as in HMC, Kokologiannakis and Vafeiadis,
+ASPLOS 2020).  Re-run with the new values, the threads make the same events, which
+stay (:class:`Misspeculation` when they do not: a dependency the model's code did not
+record).  One write revisits a read together with any set of the prefix's later plain
+reads it may also close a cycle for.  A read inside the prefix was never deleted and
+re-added, so TruSt's maximality is not asked of it, and a load-buffering graph can be
+reached from more than one graph: a set of the speculative graphs completed recognises
+the second (``duplicates`` in the stats), so each execution is reported once.  Tested
+against herd7's candidate method (``pagerace.explore.candidates``) on generated
+programs: exactly its graphs, none twice.
 Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the memory
 model is what orders events here.
 """
@@ -163,6 +166,7 @@ class TrustStats:
     replays: int = 0
     blocked: int = 0  # complete graphs with an await reading a stale value: not executions
     duplicates: int = 0  # load-buffering graphs reached a second way (not reported again)
+    misspeculated: int = 0  # revisits inside a prefix undone by an unrecorded dependency
 
 
 class _Live:
@@ -190,8 +194,14 @@ class _Live:
             th.irq_word, th.irq_all = word, irq
             self.threads.append(th)
         self.graph = g
-        for tid in range(n):
-            self._replay(tid)
+        try:
+            for tid in range(n):
+                self._replay(tid)
+            if g.speculative and _restale(g):
+                raise Restale  # (or Misspeculation)
+        except BaseException:
+            self.close()
+            raise
 
     def _replay(self, tid: int) -> None:
         g, th = self.graph, self.threads[tid]
@@ -215,17 +225,43 @@ class _Live:
                 return
             ev = g.events[tid * REF + idx]
             if ev.lid != (None if res.loc is None else res.loc.lid) or ev.name != res.name:
+                if g.speculative:
+                    raise Misspeculation(tid, idx)
                 raise InternalError(
                     f"thread {tid} is not deterministic: event {idx} was {ev.name} and is "
                     f"now {res.name}; model threads must depend only on the values they read"
                 )
             idx += 1
+            if g.speculative and ev.writes:
+                ev = self._refreshed(ev, res)
             if ev.blocked:
                 if idx != g.lens[tid]:
                     raise InternalError("a waiting await is not its thread's last event")
                 self.pending[tid] = None
                 return
             value = self._result(ev, res)
+
+    def _refreshed(self, ev: WEvent, op: Op) -> WEvent:
+        """A write of a graph with a read revisited inside its prefix, as its thread now
+        makes it: a store whose value followed that read (a data dependency) stores the
+        new value (its readers are given it once every thread is re-run).  A write that
+        changed otherwise followed the read through a dependency the model's code did
+        not record (a value unwrapped with ``raw()`` or ``int()``): the graph is
+        dropped."""
+        if op.kind is OpKind.STORE:
+            value = raw(op.value)
+            if value is ev.written_value or value == ev.written_value:
+                return ev
+            if not ev.data:
+                raise Misspeculation(ev.tid, ev.idx)
+            obj = self.world.object_ids.get(id(value))
+            ev = replace(ev, written_value=value, written_object=obj)
+            self.graph.events[ev.ref] = ev
+            return ev
+        now = outcome(replace(ev, fn=op.fn, cond=op.cond), self.read_value(ev))
+        if now.kind is not ev.kind or not _same_value(now.written_value, ev.written_value):
+            raise Misspeculation(ev.tid, ev.idx)
+        return ev
 
     def _result(self, ev: WEvent, op: Op) -> Any:
         if not ev.reads:
@@ -254,8 +290,11 @@ class _Live:
             return self.world.objects[ev.written_object]
         return self._in_world(ev.written_value)
 
-    def event_for(self, tid: int, op: Op, rf: int | None, stamp: int) -> WEvent:
-        """The event thread ``tid``'s pending op makes when it reads from ``rf``."""
+    def event_for(
+        self, tid: int, op: Op, rf: int | None, stamp: int, value: Any = NO_WRITE
+    ) -> WEvent:
+        """The event thread ``tid``'s pending op makes when it reads from ``rf`` (or
+        reads ``value``, when given: a write not built yet)."""
         th = self.threads[tid]
         ref = tid * REF + self.graph.lens[tid]
         loc = op.loc
@@ -279,7 +318,7 @@ class _Live:
                           read_value=None, written_value=value, rf=None,
                           written_object=self.world.object_ids.get(id(value)),
                           **{**common, "data": data})  # fmt: skip
-        old = self.graph.value(rf, self.inits[loc.lid])
+        old = self.graph.value(rf, self.inits[loc.lid]) if value is NO_WRITE else value
         ev = WEvent(kind=EventKind.LOAD, reads=True, writes=False, read_value=old,
                     written_value=None, rf=rf, data=op.data, **common)  # fmt: skip
         return outcome(ev, old)
@@ -312,6 +351,43 @@ class _Live:
         for th in self.threads:
             if not th.dead:
                 th.throw(greenlet.GreenletExit)
+
+
+class Misspeculation(Exception):
+    """A thread re-run on a graph with a read revisited inside its prefix did not make
+    the events it kept: the read decided them through a dependency the model's code did
+    not record.  Such a cycle is one the LKMM forbids (a control dependency orders the
+    read before the later write the cycle goes through), so the graph is dropped."""
+
+    def __init__(self, tid: int, idx: int) -> None:
+        super().__init__(f"thread {tid}, event {idx}")
+
+
+class Restale(Exception):
+    """Stores re-run on a speculative graph changed values that events of threads re-run
+    before them had read: the graph is rebuilt with the new values."""
+
+
+def _restale(g: WGraph) -> bool:
+    """Give every read whose write now stores another value that value; True if any."""
+    stale = False
+    for e in list(g.events.values()):
+        if e.reads and e.rf is not None and not e.blocked:
+            src = g.events[e.rf]
+            if not src.writes:  # an RMW that now fails: nothing to read from
+                raise Misspeculation(e.tid, e.idx)
+            value = src.written_value
+            if not _same_value(value, e.read_value):
+                now = outcome(e, value)
+                if now.writes != e.writes:
+                    raise Misspeculation(e.tid, e.idx)  # an RMW that fails or succeeds now
+                g.events[e.ref] = now
+                stale = True
+    return stale
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return a is b or (type(a) is type(b) and bool(a == b))
 
 
 def _unsimulated(op: Op) -> bool:
@@ -386,17 +462,16 @@ class Trust:
                 return False
         return not self.bounded
 
-    def replay(
-        self, steps: list[tuple[int, int | None, int | None]], capture: bool = False
-    ) -> bool:
+    def replay(self, steps: list[ReplayStep], capture: bool = False) -> bool:
         """Rebuild one execution from :func:`decode_execution` steps and report it
         through ``on_outcome`` (``capture``: with each event's model source line);
         False when the steps do not fit the program.
 
         A load-buffering execution has a read whose write comes later in every order of
-        the steps: the read first returns the location's initial value, and the build
-        is repeated with the values those writes stored until nothing changes (without
-        dependency cycles, which the model forbids, the values settle)."""
+        the steps: the read first returns the value the token gives it (else the
+        location's initial value), and the build is repeated with the values those
+        writes stored until nothing changes (without dependency cycles, which the model
+        forbids, the values settle)."""
         ahead: dict[int, Any] = {}  # read ref -> the value of a write built after it
         for _ in range(len(steps) + 1):
             g = WGraph()
@@ -415,14 +490,12 @@ class Trust:
                 live.close()
         return False
 
-    def _rebuild(
-        self, live: _Live, steps: list[tuple[int, int | None, int | None]], ahead: dict[int, Any]
-    ) -> bool | None:
+    def _rebuild(self, live: _Live, steps: list[ReplayStep], ahead: dict[int, Any]) -> bool | None:
         """One build of ``steps``; None when they do not fit the program, True when a
         read of a later write returned another value than that write stored."""
         g = live.graph
         placed: list[tuple[int, int | None, int]] = []
-        for tid, rf, pos in steps:
+        for tid, rf, pos, given in steps:
             if not 0 <= tid < len(live.pending) or live.pending[tid] is None:
                 return None
             op = live.pending[tid]
@@ -432,9 +505,15 @@ class Trust:
             elif op.loc is None or op.kind is OpKind.STORE:
                 return None
             else:  # reads from a write not built yet
-                ev = live.event_for(tid, op, None, g.stamp)
-                value = ahead.get(ev.ref, live.inits[op.loc.lid])
-                ev = outcome(replace(ev, rf=rf), value)
+                ref = tid * REF + g.lens[tid]
+                guess = live.inits[op.loc.lid] if given is None else given
+                try:
+                    ev = live.event_for(tid, op, None, g.stamp, ahead.get(ref, guess))
+                    ev = replace(ev, rf=rf)
+                except Exception:  # a guess the model's code cannot take
+                    if ref in ahead:
+                        raise
+                    return None
             live.advance(tid, ev)
             if ev.writes:
                 placed.append((ev.ref, ev.lid, pos or 0))
@@ -458,7 +537,18 @@ class Trust:
         choice) if given, then extend the graph step by step, pushing the alternatives
         of every step onto the work list."""
         self.stats.replays += 1
-        live = _Live(self.program, g)
+        for _ in range(len(g.events) + 1):
+            try:
+                live = _Live(self.program, g)
+                break
+            except Misspeculation:
+                self.stats.misspeculated += 1
+                return False
+            except Restale:
+                continue
+        else:
+            self.stats.misspeculated += 1  # values that never settle
+            return False
         try:
             if forced is None and g.events and not self._consistent(live):
                 return False
@@ -558,28 +648,47 @@ class Trust:
     def _revisits(self, live: _Live, w: WEvent) -> None:
         g = live.graph
         prefix = g.porf_prefix_of_new(w)
-        for r in sorted(g.events.values(), key=lambda e: -e.stamp):
-            if not r.reads or r.lid != w.lid:
-                continue
+        reads = sorted(
+            (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
+        )
+        # Plain reads inside the prefix that may read from w as well (load buffering):
+        # one write can close several cycles through one thread's reads at once.
+        along = [
+            e
+            for e in reads
+            if self.porf_cycles
+            and e.ref in prefix
+            and e.fn is None  # a plain read (an RMW, even a failed one, needs a co place)
+            and _speculable(g, e, w, prefix)
+        ]
+        for r in reads:
             speculative = r.ref in prefix
             if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
                 continue
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
-            if not self._maximal(g, r, deleted, prefix):
+            if not self._maximal(g, r, deleted, prefix, speculative):
                 continue
-            g2 = _revisited(g, r, w, deleted)
-            g2.speculative = g.speculative or speculative
-            r2 = g2.events[r.ref]
-            for p in self._placements(g2, w):
-                g3 = g2.copy()
-                _place(g3, w.ref, w.lid, p)
-                if r2.writes:
-                    _place(g3, r2.ref, r2.lid, w.ref)
-                self.stats.revisits += 1
-                self.work.append((g3, None))
+            for also in _subsets([e for e in along if e.stamp > r.stamp]):
+                g2 = _revisited(g, r, w, deleted, also)
+                g2.speculative = g.speculative or speculative or bool(also)
+                r2 = g2.events[r.ref]
+                for p in self._placements(g2, w):
+                    g3 = g2.copy()
+                    _place(g3, w.ref, w.lid, p)
+                    if r2.writes:
+                        _place(g3, r2.ref, r2.lid, w.ref)
+                    self.stats.revisits += 1
+                    self.work.append((g3, None))
 
-    def _maximal(self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int]) -> bool:
-        for ref in (*deleted, r.ref):
+    def _maximal(
+        self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int], speculative: bool
+    ) -> bool:
+        """TruSt's condition: ``r`` and every deleted event were added maximally, so
+        that the revisit happens from one graph only.  A read inside the prefix
+        (``speculative``) is not checked: what it read before is not canonical (it was
+        never deleted and re-added), and the graphs it leads to twice are recognised on
+        completion."""
+        for ref in (*deleted, *(() if speculative else (r.ref,))):
             e = g.events[ref]
             if e.kind in (EventKind.FENCE, EventKind.LOCAL):
                 continue
@@ -667,30 +776,58 @@ class Trust:
 
 
 def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
-    """Whether ``r``, in ``w``'s ``porf`` prefix, may still read from ``w`` (load
-    buffering): ``w`` is in another thread, and no event of the prefix depends on what
-    ``r`` reads: none of ``r``'s thread after it has ``r`` among its address, data or
-    control dependencies, none reads from ``r`` (an RMW), and an await ``r`` keeps
-    proceeding.  Re-run with the new value, ``r``'s thread then makes the same events up
-    to the end of the prefix (dependencies are recorded on every value a read returns,
-    so an event that does not list ``r`` cannot change with it); the model decides
-    whether the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
+    """Whether ``r``, in ``w``'s ``porf`` prefix, may read from ``w`` (load buffering)
+    with the rest of the graph kept.  ``w`` is in another thread and does not read from
+    what changes; an await ``r`` keeps proceeding.  From ``r``, the new value reaches:
+    the stores of its thread whose data depends on it (re-run, they store new values),
+    an RMW ``r`` that would store another value, and, through the reads of those
+    writes, their threads in turn.  No kept event may have an address or control
+    dependency on a read it reaches (dependencies are recorded on every value a read
+    returns, so without one a re-run thread makes the same events), and no RMW a data
+    dependency (it could succeed or fail otherwise).  The model then decides whether
+    the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
     independent write)."""
-    if r.tid == w.tid:
+    if r.tid == w.tid or (w.reads and w.rf == r.ref):
         return False
-    later = []  # r's thread after r, in the prefix (which is closed under po)
-    x = r.ref + 1
-    while x in prefix and x in g.events:
-        later.append(g.events[x])
-        x += 1
-    if later and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
+    if r.ref + 1 in prefix and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
         return False  # an await that waits ends its thread
-    if any(r.ref in e.addr or r.ref in e.data or r.ref in e.ctrl for e in later):
-        return False
-    if not r.writes:
-        return True
-    kept = (g.events[x] for x in prefix if x in g.events)
-    return not any(e.reads and e.rf == r.ref for e in (*kept, w))
+    # What the revisit keeps: the prefix, and what was added before r (a read revisited
+    # earlier keeps its place in that order, so it may read a write added after r).
+    kept = {x for x, e in g.events.items() if x in prefix or e.stamp <= r.stamp}
+    readers: dict[int, list[WEvent]] = {}
+    for x in kept:
+        e = g.events[x]
+        if e.reads and e.rf is not None:
+            readers.setdefault(e.rf, []).append(e)
+    changed: set[int] = set()  # writes whose value may follow r's
+    affected, seen = [r], {r.ref}  # reads whose value may follow r's
+    while affected:
+        a = affected.pop()
+        new: list[int] = []
+        x = a.ref + 1
+        while x in kept:  # a's thread after a, kept (closed under po)
+            e = g.events[x]
+            if a.ref in e.addr or a.ref in e.ctrl:
+                return False
+            if a.ref in e.data:
+                if e.reads:
+                    return False  # an RMW could succeed or fail otherwise
+                new.append(e.ref)
+            x += 1
+        if a.writes:
+            if a is not r:
+                new.append(a.ref)  # known once its thread is re-run
+            else:
+                now = outcome(replace(r, rf=w.ref), w.written_value)
+                if not now.writes or now.written_value != r.written_value:
+                    new.append(r.ref)  # an RMW that stores something else (xchg does not)
+        for c in new:
+            changed.add(c)
+            for e in readers.get(c, ()):
+                if e.ref not in seen:
+                    seen.add(e.ref)
+                    affected.append(e)
+    return not (w.reads and w.rf in changed)
 
 
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
@@ -706,9 +843,19 @@ def _place(g: WGraph, ref: int, lid: int | None, after: int | None) -> None:
     ws.insert(0 if after is None else ws.index(after) + 1, ref)
 
 
-def _revisited(g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> WGraph:
-    """``g`` restricted to the kept events, plus ``w`` (unplaced), ``r`` reading from
-    it (an RMW's outcome recomputed; it goes right after ``w`` in co)."""
+def _subsets(xs: list[WEvent]) -> list[tuple[WEvent, ...]]:
+    out: list[tuple[WEvent, ...]] = [()]
+    for x in xs:
+        out += [(*s, x) for s in out]
+    return out
+
+
+def _revisited(
+    g: WGraph, r: WEvent, w: WEvent, deleted: set[int], also: tuple[WEvent, ...] = ()
+) -> WGraph:
+    """``g`` restricted to the kept events, plus ``w`` (unplaced), ``r`` and the reads
+    ``also`` reading from it (an RMW's outcome recomputed; it goes right after ``w`` in
+    co)."""
     g2 = WGraph({}, {}, [0] * len(g.lens), g.stamp)
     keep = sorted((e for e in g.events.values() if e.ref not in deleted), key=lambda e: e.stamp)
     for e in keep:
@@ -720,16 +867,18 @@ def _revisited(g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> WGraph:
     g2.events[w.ref] = w
     g2.lens[w.tid] = max(g2.lens[w.tid], w.idx + 1)
     g2.stamp = max(g2.stamp, w.stamp + 1)
-    g2.events[r.ref] = outcome(replace(r, rf=w.ref), w.written_value)
+    for x in (r, *also):
+        g2.events[x.ref] = outcome(replace(x, rf=w.ref), w.written_value)
     return g2
 
 
 # -- replay tokens ------------------------------------------------------------------------
 def encode_execution(g: ExecutionGraph) -> str:
-    """A complete execution as steps ``tid[<t.i][@k]``, each thread's in program order
-    and every write before its readers where ``po | rf`` allows (a load-buffering cycle
-    puts one read before its write): ``<t.i`` the write read (omitted: the initial
-    value), ``@k`` the write's position in its location's coherence order."""
+    """A complete execution as steps ``tid[<t.i[=v]][@k]``, each thread's in program
+    order and every write before its readers where ``po | rf`` allows (a load-buffering
+    cycle puts one read before its write): ``<t.i`` the write read (omitted: the initial
+    value), ``=v`` the integer such a read of a later write returns, ``@k`` the write's
+    position in its location's coherence order."""
     threads: dict[int, list[Event]] = {}
     for e in sorted(g.events, key=lambda e: (e.tid, e.po_index)):
         threads.setdefault(e.tid, []).append(e)
@@ -748,25 +897,31 @@ def encode_execution(g: ExecutionGraph) -> str:
         step = str(e.tid)
         if e.reads and e.rf is not None:
             step += f"<{e.rf // REF}.{e.rf % REF}"
+            if e.rf not in done and type(e.read_value) is int:
+                step += f"={e.read_value}"
         if e.writes and e.loc is not None:
             step += f"@{g.co_order[e.loc].index(e.eid)}"
         parts.append(step)
     return "w:" + ";".join(parts)
 
 
-def decode_execution(token: str) -> list[tuple[int, int | None, int | None]]:
+ReplayStep = tuple[int, int | None, int | None, int | None]  # tid, rf, co position, value
+
+
+def decode_execution(token: str) -> list[ReplayStep]:
     """The steps of :func:`encode_execution`; ValueError on a malformed token."""
     if not token.startswith("w:"):
         raise ValueError("not a weak-memory execution")
-    steps: list[tuple[int, int | None, int | None]] = []
+    steps: list[ReplayStep] = []
     for part in filter(None, token[2:].split(";")):
         head, _, pos = part.partition("@")
         tid_s, _, rf_s = head.partition("<")
+        rf_s, _, value = rf_s.partition("=")
         rf = None
         if rf_s:
             t, _, i = rf_s.partition(".")
             rf = int(t) * REF + int(i)
-        steps.append((int(tid_s), rf, int(pos) if pos else None))
+        steps.append((int(tid_s), rf, int(pos) if pos else None, int(value) if value else None))
     return steps
 
 
