@@ -213,6 +213,8 @@ class _Live:
                 self.done[tid] = res.finding if res.finding is not None else True
                 self.pending[tid] = None
                 if idx != g.lens[tid]:
+                    if g.speculative:
+                        raise Misspeculation(tid, idx)
                     raise InternalError("a thread ended before its events in the graph")
                 return
             if not isinstance(res, Op):
@@ -236,6 +238,8 @@ class _Live:
                 ev = self._refreshed(ev, res)
             if ev.blocked:
                 if idx != g.lens[tid]:
+                    if g.speculative:
+                        raise Misspeculation(tid, idx)
                     raise InternalError("a waiting await is not its thread's last event")
                 self.pending[tid] = None
                 return

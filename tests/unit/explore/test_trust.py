@@ -262,3 +262,27 @@ def test_a_registered_object_read_from_memory_is_this_builds_object() -> None:
     found, _ = outcomes(Program("publish", publish), LKMM())
     assert {o.final[3] for o in found} == {0, 5}  # seen: 5 when P1 saw the pointer
     assert not [f for o in found for f in o.findings]
+
+
+def test_a_dependency_the_model_does_not_record_drops_the_speculation_not_the_run() -> None:
+    """P0 branches on ``int(r0)``, which hides the control dependency: revisited by
+    P1's store inside its prefix, P0 would make other events than the graph kept.  The
+    graph is dropped (such a cycle goes through a control dependency, which the LKMM
+    orders), and the exploration goes on."""
+
+    def build(w: World) -> None:
+        x, y, a = w.location("x"), w.location("y"), w.location("a")
+
+        @w.thread("P0")
+        def p0() -> None:
+            if int(k.READ_ONCE(x)):
+                k.READ_ONCE(a)
+            k.WRITE_ONCE(y, 1)
+
+        @w.thread("P1")
+        def p1() -> None:
+            k.WRITE_ONCE(x, k.READ_ONCE(y))
+
+    found, trust = outcomes(Program("hidden-ctrl", build), LKMM())
+    assert trust.stats.misspeculated >= 1
+    assert found
