@@ -6,18 +6,22 @@ calling :mod:`pagerace.kernel` primitives, then explore it with
 :func:`pagerace.explore.explore` (not re-exported here: the name is the subpackage's).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from pagerace.core.errors import InputError, InternalError, PageraceError, UsageError
-from pagerace.explore import (
-    Counterexample,
-    Finding,
-    Options,
-    Program,
-    Result,
-    Stats,
-    Trace,
-    Val,
-    World,
-)
+from pagerace.explore import Counterexample, Finding, Program, Result, Stats, Trace, Val, World
+
+if TYPE_CHECKING:
+    from pagerace.explore import Options
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Options":  # the explorer, imported on first use
+        from pagerace.explore import explorer
+
+        return explorer.Options
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

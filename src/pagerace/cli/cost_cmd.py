@@ -19,13 +19,11 @@ import argparse
 import json
 from typing import Any
 
-from pagerace.analyses.cost.compare import Comparison
-from pagerace.analyses.cost.pricing import unit_costs
 from pagerace.analyses.cost.workload import KEYS, RATES, WORKLOADS, Workload, load_workload
 from pagerace.core.errors import UsageError
-from pagerace.mm.variants import VARIANTS
-from pagerace.report.cost import comparison_json, plot, render_text, render_units
-from pagerace.scenarios.cost_probes import measure
+
+# The cost model, the probes and the plots are imported when `pagerace cost` runs: every
+# other command builds this parser too and should not pay for them.
 
 MAX_ORDER = 9  # HPAGE_PMD_ORDER on x86-64: a 2 MiB THP of 512 pages
 MAX_CONTENDED_ORDER = 3
@@ -85,6 +83,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pagerace.report.cost import render_units
+
     if args.cost_command == "units":
         print(render_units())
         return 0
@@ -94,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from pagerace.analyses.cost.compare import Comparison
+    from pagerace.analyses.cost.pricing import unit_costs
+    from pagerace.mm.variants import VARIANTS
+    from pagerace.report.cost import comparison_json, plot, render_text
+    from pagerace.scenarios.cost_probes import measure
+
     variants = _variants(args.variants)
     workload = load_workload(args.workload)
     costs = unit_costs(args.cost)
@@ -124,6 +130,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _variants(names: list[str]) -> list[str]:
+    from pagerace.mm.variants import VARIANTS
+
     for name in names:
         if name not in VARIANTS:
             raise UsageError("VARIANT", name, f"one of {', '.join(VARIANTS)}")

@@ -16,17 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pagerace.analyses.lockdep import IRQ_SAFE, IRQ_UNSAFE, Lockdep, Report, attach_sources
 from pagerace.core.errors import UsageError
-from pagerace.explore.explorer import STRATEGIES, Options, explore
-from pagerace.explore.result import Result
-from pagerace.explore.runtime import Program
-from pagerace.mm.variants import VARIANTS
-from pagerace.report.lockdep import render_report, report_json
-from pagerace.scenarios.catalogue import Scenario, scenario
-from pagerace.scenarios.user import load_user_program
+from pagerace.explore.strategies import STRATEGIES
+
+if TYPE_CHECKING:  # imported where used: every command builds this parser
+    from pagerace.analyses.lockdep import Lockdep, Report
+    from pagerace.explore.explorer import Options
+    from pagerace.explore.result import Result
+    from pagerace.explore.runtime import Program
+    from pagerace.scenarios.catalogue import Scenario
 
 # The largest value a parameter may take beyond the catalogue's exhaustive range:
 # HPAGE_PMD_ORDER on x86-64 (a 2 MiB THP of 512 pages).
@@ -82,6 +82,9 @@ class _Setup:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pagerace.analyses.lockdep import Lockdep, attach_sources
+    from pagerace.explore.explorer import explore
+
     lockdep = Lockdep(track_bit_locks=args.track_bit_locks, hardirq_classes=args.irq_class)
     setup = _setup(args, lockdep)
     res = explore(setup.program, setup.options)
@@ -98,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
 # -- building the program --------------------------------------------------------------
 def _setup(args: argparse.Namespace, lockdep: Lockdep) -> _Setup:
+    from pagerace.explore.explorer import Options
+
     program, title, beyond = _program(args)
     note = ""
     strategy, max_executions, max_steps = args.strategy, args.max_executions, args.max_steps
@@ -122,6 +127,11 @@ def _setup(args: argparse.Namespace, lockdep: Lockdep) -> _Setup:
 
 def _program(args: argparse.Namespace) -> tuple[Program, str, list[str]]:
     """The program, its title, and the parameters given beyond the catalogue's range."""
+    from pagerace.explore.runtime import Program
+    from pagerace.mm.variants import VARIANTS
+    from pagerace.scenarios.catalogue import scenario
+    from pagerace.scenarios.user import load_user_program
+
     if args.scenario.endswith(".py"):
         for flag in ("variant", "cpus", "order"):
             if getattr(args, flag) is not None:
@@ -138,6 +148,8 @@ def _program(args: argparse.Namespace) -> tuple[Program, str, list[str]]:
 def _variant(sc: Scenario, name: str | None) -> str:
     """The catalogue's variants for the scenario, or any other design variant: lockdep
     checks no expected verdict, and every builder takes any variant."""
+    from pagerace.mm.variants import VARIANTS
+
     name = name or sc.variants[0]
     if name not in VARIANTS:
         raise UsageError("--variant", name, f"one of {', '.join(VARIANTS)}")
@@ -177,6 +189,8 @@ def _coverage(setup: _Setup, res: Result, lockdep: Lockdep, complete: bool) -> s
 
 
 def _learned(lockdep: Lockdep) -> str:
+    from pagerace.analyses.lockdep import IRQ_SAFE, IRQ_UNSAFE
+
     order = ", ".join(f"{a} -> {b}" for a, b in lockdep.dependencies()) or "none"
     usage = lockdep.usage()
     safe = [c for c, states in usage.items() if IRQ_SAFE in states]
@@ -206,6 +220,8 @@ def _bit_lock_note(lockdep: Lockdep) -> str:
 def _text(
     setup: _Setup, res: Result, lockdep: Lockdep, reports: list[Report], complete: bool
 ) -> str:
+    from pagerace.report.lockdep import render_report
+
     out = [f"lockdep: {setup.title}"]
     note = _bit_lock_note(lockdep)
     out += [note] if note else []
@@ -235,6 +251,8 @@ def _json(
     reports: list[Report],
     complete: bool,
 ) -> dict[str, Any]:
+    from pagerace.report.lockdep import report_json
+
     return {
         "command": "lockdep",
         "title": setup.title,

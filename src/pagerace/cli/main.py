@@ -10,28 +10,25 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pagerace.cli import cost_cmd, lockdep_cmd
 from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
 from pagerace.core.errors import PageraceError, UsageError
-from pagerace.explore.explorer import STRATEGIES, Options, explore
-from pagerace.explore.replay import decode_schedule, replay
-from pagerace.explore.result import Counterexample, Result, Stats
-from pagerace.explore.runtime import Program
-from pagerace.explore.trust import Outcome, Trust, decode_execution
-from pagerace.explore.weak import counterexample as weak_counterexample
-from pagerace.explore.weak import race_findings
-from pagerace.litmus import LitmusResult, run_paths
+from pagerace.explore.strategies import MAX_STEPS, STRATEGIES
 from pagerace.models.base import model_by_name
-from pagerace.report.jsonout import counterexample_json, result_json
-from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
-from pagerace.report.trace import render_counterexample
-from pagerace.scenarios.catalogue import MODELS, Expectation, Scenario, catalogue, scenario
-from pagerace.scenarios.user import load_user_program
+
+# Each command imports what it runs (the explorer, the catalogue, the litmus front end):
+# `pagerace litmus` does not load the THP model, nor `pagerace check` the C parser.
+if TYPE_CHECKING:
+    from pagerace.explore.result import Counterexample, Result, Stats
+    from pagerace.explore.runtime import Program
+    from pagerace.explore.trust import Outcome
+    from pagerace.litmus import LitmusResult
+    from pagerace.scenarios.catalogue import Expectation, Scenario
 
 EXIT = {"verified": 0, "finding": 1, "bounded": 3}
-DEFAULT_MAX_STEPS = Options().max_steps
+DEFAULT_MAX_STEPS = MAX_STEPS
 EXIT_PIPE = 141
 
 
@@ -132,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scenarios(as_json: bool) -> int:
+    from pagerace.scenarios.catalogue import MODELS, catalogue
+
     cat = catalogue()
     if as_json:
         print(json.dumps([_scenario_json(s) for s in cat.values()], indent=2))
@@ -175,6 +174,8 @@ def _available(model: str) -> bool:
 
 def _reasons(s: Scenario, variant: str) -> str:
     """Each distinct reason once, prefixed by the models it explains."""
+    from pagerace.scenarios.catalogue import MODELS
+
     by_reason: dict[str, list[str]] = {}
     for m in MODELS:
         e = s.expected.get((variant, m))
@@ -220,6 +221,8 @@ def _scenario_json(s: Scenario) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pagerace.scenarios.catalogue import MODELS, scenario
+
     if args.model not in MODELS and not args.model.startswith("cat:"):
         raise UsageError("--model", args.model, " | ".join((*MODELS, "cat:DIR")))
     model_by_name(args.model)
@@ -257,6 +260,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_user_file(args: argparse.Namespace) -> int:
     """A user's protocol: a Python file defining build(world)."""
+    from pagerace.scenarios.user import load_user_program
+
     for flag in ("variant", "cpus", "order"):
         if getattr(args, flag) is not None:
             raise UsageError(
@@ -301,6 +306,8 @@ def _sampling_flags(args: argparse.Namespace) -> str:
 def _explore(
     args: argparse.Namespace, program: Program, replay_prefix: str, max_steps: int
 ) -> Result:
+    from pagerace.explore.explorer import Options, explore
+
     progress = _Progress(enabled=not args.json and sys.stderr.isatty())
     opts = Options(
         strategy=args.strategy,
@@ -326,6 +333,8 @@ def _report(
     head: str,
     expected: Expectation | None,
 ) -> int:
+    from pagerace.report.jsonout import result_json
+
     if args.json:
         print(json.dumps(result_json(res, **context), indent=2))
     else:
@@ -334,6 +343,8 @@ def _report(
 
 
 def _summary(head: str, res: Result, exp: Expectation | None, sampled: str = "") -> str:
+    from pagerace.report.trace import render_counterexample
+
     st = res.stats
     out = [head]
     for cx in res.counterexamples:
@@ -383,6 +394,9 @@ def _sampled(args: argparse.Namespace, res: Result) -> str:
 
 
 def _replay(token: str, as_json: bool) -> int:
+    from pagerace.scenarios.catalogue import scenario
+    from pagerace.scenarios.user import load_user_program
+
     spec, sep, sched = token.partition("@")
     parts = spec.split(":")
     if len(parts) > 4 and parts[2] == "cat":  # cat:DIR as the model
@@ -408,6 +422,11 @@ def _replay(token: str, as_json: bool) -> int:
 
 
 def _replay_program(program: Program, sched: str, token: str, as_json: bool, model: str) -> int:
+    from pagerace.explore.replay import decode_schedule, replay
+    from pagerace.explore.result import Counterexample
+    from pagerace.report.jsonout import counterexample_json
+    from pagerace.report.trace import render_counterexample
+
     if sched.startswith("w:"):
         cxs = _replay_weak(program, sched, token, model)
     else:
@@ -426,6 +445,10 @@ def _replay_program(program: Program, sched: str, token: str, as_json: bool, mod
 
 def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[Counterexample]:
     """A weak-memory execution: rebuilt from its reads-from and coherence choices."""
+    from pagerace.explore.trust import Trust, decode_execution
+    from pagerace.explore.weak import counterexample as weak_counterexample
+    from pagerace.explore.weak import race_findings
+
     mm = model_by_name(model)
     outs: list[Outcome] = []
     try:
@@ -450,6 +473,9 @@ def _replay_weak(program: Program, sched: str, token: str, model: str) -> list[C
 
 
 def _litmus(args: argparse.Namespace) -> int:
+    from pagerace.litmus import run_paths
+    from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
+
     model = args.model
     model_by_name(model)  # an unknown model, or a cat directory that does not load
     if args.timeout is not None and not args.timeout > 0:

@@ -29,12 +29,12 @@ from pagerace.explore.replay import encode_schedule, replay
 from pagerace.explore.result import Counterexample, Finding, Result, Stats
 from pagerace.explore.runtime import Program, World
 from pagerace.explore.shrink import shrink
-from pagerace.explore.strategies import make_strategy
+from pagerace.explore.strategies import MAX_STEPS, STRATEGIES, make_strategy
 from pagerace.explore.trust import Outcome, Trust, decode_execution, encode_execution
 from pagerace.explore.weak import counterexample, race_findings
 from pagerace.models.base import MemoryModel
 
-STRATEGIES = ("exhaustive", "random", "pct")
+__all__ = ["STRATEGIES", "Options", "explore"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Options:
     strategy: str = "exhaustive"
     seed: int = 0
     max_executions: int | None = None  # default: unbounded (exhaustive), 1000 (random, pct)
-    max_steps: int = 5000  # shared steps per run
+    max_steps: int = MAX_STEPS  # shared steps per run
     all_findings: bool = False
     pct_depth: int = 3
     shrink: bool = True

@@ -11,6 +11,9 @@ import random
 from collections.abc import Sequence
 from typing import Protocol
 
+STRATEGIES = ("exhaustive", "random", "pct")  # how runs are chosen (``Options.strategy``)
+MAX_STEPS = 5000  # shared steps per run, by default (``Options.max_steps``)
+
 
 class Strategy(Protocol):
     name: str

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pagerace.core.errors import InputError, InternalError, UsageError
-from pagerace.explore import Finding, Options, World, explore
+from pagerace.explore import Finding, World
 from pagerace.explore.candidates import Candidate, CandidateStats, candidates
 from pagerace.litmus import syntax as s
 from pagerace.litmus.condition import (
@@ -156,6 +156,8 @@ def run_test(
     tally = _Tally(test, lp, timeout_s)
     if (engine or ("dpor" if model == "sc" else "candidates")) == "candidates":
         return _run_candidates(lp, model_by_name(model), tally, base)
+    from pagerace.explore.explorer import Options, explore  # the DPOR engine: on demand
+
     try:
         res = explore(lp.program(), Options(all_findings=True, shrink=False, on_execution=tally))
     except InputError as e:

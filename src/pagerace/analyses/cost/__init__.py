@@ -8,9 +8,10 @@ operation and per design variant.
 operation runs; :mod:`.pricing` turns both into rates, cycles and crossovers.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from pagerace.analyses.cost.cachelines import Mesi, line_of
 from pagerace.analyses.cost.classes import CLASSES, CostClass, cost_class
-from pagerace.analyses.cost.measure import Coverage, explored, serial
 from pagerace.analyses.cost.observer import (
     OPERATION_MARKER,
     CostObserver,
@@ -19,6 +20,20 @@ from pagerace.analyses.cost.observer import (
     Spread,
 )
 from pagerace.analyses.cost.workload import OPERATIONS, WORKLOADS, Workload, load_workload
+
+if TYPE_CHECKING:
+    from pagerace.analyses.cost.measure import Coverage, explored, serial
+
+
+def __getattr__(name: str) -> Any:
+    """The measuring side (it runs the explorer) is imported on first use: the CLI
+    builds ``pagerace cost``'s parser from :mod:`.workload` for every command."""
+    if name in ("Coverage", "explored", "serial"):
+        from pagerace.analyses.cost import measure
+
+        return getattr(measure, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CLASSES",
