@@ -3,7 +3,9 @@
 The parser runs with :class:`pagerace.litmus.parser._Lexer` (one compiled pattern per
 parser state, comments skipped by one pattern); lark's own contextual lexer is the
 reference.  Every corpus file, and edits of it (characters deleted, duplicated or
-replaced: mostly syntax errors), must give equal tests or equal messages.
+replaced: mostly syntax errors), must give equal tests or equal messages.  Valid texts
+go through pagerace's LALR loop over lark's table (:func:`pagerace.litmus.parser._fast_parse`),
+errors through lark's loop, which reports them.
 """
 
 from __future__ import annotations
@@ -83,3 +85,13 @@ def test_keywords_are_names_where_no_keyword_is_expected():
     # `filter`, `not` and `locations` are keywords of the condition block only.
     text = SB.replace("int r0;", "int filter; int not; int locations;", 1)
     assert outcome(text, None) == outcome(text, lark_lexing())
+
+
+@needs_corpus
+def test_the_fast_lalr_loop_builds_every_corpus_test_as_larks_loop_does():
+    # parse_text falls back to lark's loop on any error: this checks the fast loop
+    # itself parses every valid test, to the same result.
+    for path in FILES:
+        text = path.read_text()
+        p._BUILD.file, p._BUILD.expected = str(path), p._expected(text)
+        assert p._fast_parse(text) == p.lark_parser().parse(text), path.name
