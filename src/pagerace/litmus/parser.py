@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +282,9 @@ class _Driver:
         self.state_stack = [start]
 
 
+_END = Token("$END", "")
+
+
 class _Text:
     __slots__ = ("text",)
 
@@ -319,7 +323,7 @@ def _fast_parse(text: str) -> Any:
     driver = _Driver(start)
     stack = driver.state_stack
     values: list[Any] = []
-    for tok in lexer.lex(_Text(text), driver):
+    for tok in chain(lexer.lex(_Text(text), driver), (_END,)):
         kind = tok.type
         while True:
             act = rows[stack[-1]][kind]
@@ -335,17 +339,9 @@ def _fast_parse(text: str) -> Any:
                 children = []
             values.append(callback(children))
             stack.append(rows[stack[-1]][origin])
-    while True:
-        size, callback, origin = rows[stack[-1]]["$END"]
-        if size:
-            children = values[-size:]
-            del stack[-size:], values[-size:]
-        else:
-            children = []
-        values.append(callback(children))
-        stack.append(rows[stack[-1]][origin])
-        if stack[-1] == end:
-            return values[-1]
+            if stack[-1] == end and tok is _END:
+                return values[-1]
+    raise AssertionError("unreachable: $END is reduced to the start symbol or raises")
 
 
 def parse_file(path: str | Path) -> s.LitmusTest:
