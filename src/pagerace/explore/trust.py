@@ -254,7 +254,7 @@ class _Live:
         dropped."""
         if op.kind is OpKind.STORE:
             value = raw(op.value)
-            if value is ev.written_value or value == ev.written_value:
+            if _same_value(value, self.written_value(ev)):  # this build's objects
                 return ev
             if not ev.data:
                 raise Misspeculation(ev.tid, ev.idx)
@@ -263,7 +263,7 @@ class _Live:
             self.graph.events[ev.ref] = ev
             return ev
         now = outcome(replace(ev, fn=op.fn, cond=op.cond), self.read_value(ev))
-        if now.kind is not ev.kind or not _same_value(now.written_value, ev.written_value):
+        if now.kind is not ev.kind or not _same_value(now.written_value, self.written_value(ev)):
             raise Misspeculation(ev.tid, ev.idx)
         return ev
 
@@ -831,6 +831,8 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
                 if e.ref not in seen:
                     seen.add(e.ref)
                     affected.append(e)
+    if (w.addr | w.ctrl | w.data) & seen:
+        return False  # w itself follows a read the new value reaches
     return not (w.reads and w.rf in changed)
 
 
