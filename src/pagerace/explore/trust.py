@@ -213,9 +213,7 @@ class _Live:
                 self.done[tid] = res.finding if res.finding is not None else True
                 self.pending[tid] = None
                 if idx != g.lens[tid]:
-                    if g.speculative:
-                        raise Misspeculation(tid, idx)
-                    raise InternalError("a thread ended before its events in the graph")
+                    raise _diverged(g, tid, idx, "a thread ended before its events in the graph")
                 return
             if not isinstance(res, Op):
                 raise InternalError(f"model thread switched to the engine with {res!r}")
@@ -227,20 +225,19 @@ class _Live:
                 return
             ev = g.events[tid * REF + idx]
             if ev.lid != (None if res.loc is None else res.loc.lid) or ev.name != res.name:
-                if g.speculative:
-                    raise Misspeculation(tid, idx)
-                raise InternalError(
+                raise _diverged(
+                    g,
+                    tid,
+                    idx,
                     f"thread {tid} is not deterministic: event {idx} was {ev.name} and is "
-                    f"now {res.name}; model threads must depend only on the values they read"
+                    f"now {res.name}; model threads must depend only on the values they read",
                 )
             idx += 1
             if g.speculative and ev.writes:
                 ev = self._refreshed(ev, res)
             if ev.blocked:
                 if idx != g.lens[tid]:
-                    if g.speculative:
-                        raise Misspeculation(tid, idx)
-                    raise InternalError("a waiting await is not its thread's last event")
+                    raise _diverged(g, tid, idx, "a waiting await is not its thread's last event")
                 self.pending[tid] = None
                 return
             value = self._result(ev, res)
@@ -365,6 +362,12 @@ class Misspeculation(Exception):
 
     def __init__(self, tid: int, idx: int) -> None:
         super().__init__(f"thread {tid}, event {idx}")
+
+
+def _diverged(g: WGraph, tid: int, idx: int, message: str) -> Exception:
+    """A re-run thread that did not make the events of the graph: on a speculative graph
+    a dependency the model did not record (the graph is dropped), else a model bug."""
+    return Misspeculation(tid, idx) if g.speculative else InternalError(message)
 
 
 class Restale(Exception):
