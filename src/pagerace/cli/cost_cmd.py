@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pagerace.analyses.cost.workload import KEYS, RATES, WORKLOADS, Workload, load_workload
 from pagerace.core.errors import UsageError
 
-# The cost model, the probes and the plots are imported when `pagerace cost` runs: every
-# other command builds this parser too and should not pay for them.
+if TYPE_CHECKING:
+    from pagerace.analyses.cost.workload import Workload
+
+# The cost model, its workloads, the probes and the plots are imported when `pagerace
+# cost` runs: every other command builds this parser too and should not pay for them.
 
 MAX_ORDER = 9  # HPAGE_PMD_ORDER on x86-64: a 2 MiB THP of 512 pages
 MAX_CONTENDED_ORDER = 3
@@ -47,7 +49,7 @@ def add_parser(subparsers: Any) -> None:
         "--workload",
         required=True,
         metavar="W",
-        help=f"{' | '.join(WORKLOADS)}, or a TOML file of rates (see `pagerace cost workloads`)",
+        help="a built-in workload (`pagerace cost workloads` lists them) or a TOML file of rates",
     )
     c.add_argument("--order", type=int, default=MAX_ORDER, help="THP order (default 9)")
     c.add_argument(
@@ -101,6 +103,8 @@ def _compare(args: argparse.Namespace) -> int:
     from pagerace.scenarios.cost_probes import measure
 
     variants = _variants(args.variants)
+    from pagerace.analyses.cost.workload import load_workload
+
     workload = load_workload(args.workload)
     costs = unit_costs(args.cost)
     if not 1 <= args.order <= MAX_ORDER:
@@ -141,6 +145,8 @@ def _variants(names: list[str]) -> list[str]:
 
 
 def _workloads(as_json: bool) -> int:
+    from pagerace.analyses.cost.workload import KEYS, WORKLOADS
+
     if as_json:
         out = {n: {"description": w.description, **_rates(w)} for n, w in WORKLOADS.items()}
         print(json.dumps({"workloads": out, "keys": KEYS}, indent=2))
@@ -154,4 +160,6 @@ def _workloads(as_json: bool) -> int:
 
 
 def _rates(w: Workload) -> dict[str, float]:
+    from pagerace.analyses.cost.workload import RATES
+
     return {**{r: w.rate(r) for r in RATES}, "gets_per_page": w.gets_per_page}

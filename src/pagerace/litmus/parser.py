@@ -134,6 +134,17 @@ def _reject(token: Token) -> Token:
     raise _Unsupported(token)
 
 
+def _token(
+    kind: str, value: str, start: int, line: int, column: int, end_column: int, end: int
+) -> Token:
+    """``Token(kind, value, start, line, column, line, end_column, end)`` in a third of
+    the time: lark's constructor first looks for a deprecated keyword argument."""
+    tok: Token = str.__new__(Token, value)
+    tok.type, tok.value, tok.start_pos, tok.end_pos = kind, value, start, end
+    tok.line, tok.column, tok.end_line, tok.end_column = line, column, line, end_column
+    return tok
+
+
 class _Lexer(Lexer):
     """A contextual lexer, as lark's own, in fewer steps per token: in each parser state
     one compiled pattern, ignored text (white space, comments) then one of the terminals
@@ -217,7 +228,7 @@ class _Lexer(Lexer):
             column = start - line_start + 1
             if kind in regex_terminals and value in literals and literals[value] in states[state]:
                 kind = literals[value]
-            tok = Token(kind, value, start, line, column, line, column + pos - start, pos)
+            tok = _token(kind, value, start, line, column, column + pos - start, pos)
             if kind in callbacks:
                 tok = callbacks[kind](tok)
             last = tok
