@@ -457,7 +457,8 @@ class _Combiner:
             for xs, (ws, rfs) in zip(ids, choice, strict=True):
                 reads = [x for x in xs if evs[x].reads]
                 for r, w in zip(reads, rfs, strict=True):
-                    evs[r] = evs[r]._replace(rf=None if w is None else xs[w])
+                    e = evs[r]
+                    evs[r] = _new(Event, (*e[:_RF], None if w is None else xs[w], *e[_RF + 1 :]))
                 if ws:
                     co[evs[xs[0]].loc or ""] = [xs[w] for w in ws]
             yield ExecutionGraph(evs, co, siblings)
@@ -469,6 +470,12 @@ class _Combiner:
         if got is None:
             got = self.placed[key] = tuple(_place(path, base))
         return got
+
+
+# ``event._replace(rf=...)`` made from slices: ``_replace`` is a Python-level call of
+# ``_make`` over a generated ``map``, and one is made per read of every candidate.
+_new = tuple.__new__
+_RF = Event._fields.index("rf")
 
 
 def _place(path: ThreadPath, base: int) -> Iterator[Event]:

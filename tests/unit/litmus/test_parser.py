@@ -163,3 +163,20 @@ def test_a_truncated_file_says_what_is_missing():
 def test_threads_must_be_numbered_from_p0():
     e = error_of("C t\n{}\nP1(int *x) { }\n")
     assert str(e).startswith("t.litmus:3:1: thread P1 where P0 was expected")
+
+
+@needs_corpus
+def test_a_file_with_crlf_line_ends_parses_as_with_lf(tmp_path):
+    path = corpus_files()[0]
+    crlf = tmp_path / path.name
+    crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert parse_file(crlf).procs == parse_file(path).procs
+
+
+def test_a_file_that_is_not_utf8_or_not_readable_is_an_input_error(tmp_path):
+    bad = tmp_path / "bad.litmus"
+    bad.write_bytes(b"C bad\n\xff\xfe{}\n")
+    with pytest.raises(InputError, match=r"bad\.litmus:1:1: not a UTF-8 text file"):
+        parse_file(bad)
+    with pytest.raises(InputError, match=r"1:1: cannot read the file"):
+        parse_file(tmp_path)  # a directory
