@@ -1299,13 +1299,15 @@ class LkmmRelations:
         return first and (bool(w >> a & 1 and marked >> b & 1) or bool(self.wr_vis[a] >> b & 1))
 
     # -- axioms and flags ---------------------------------------------------------------
-    def violated(self) -> str | None:
+    def violated(self, interleavings_first: bool = True) -> str | None:
         """The first axiom that fails, in herd7's order (lock.cat's first), each
-        checked only once those before it hold (most graphs fail early or pass)."""
+        checked only once those before it hold (most graphs fail early or pass).
+        ``interleavings_first``: answer an SC-consistent graph without working out
+        ``hb`` and ``pb`` (tests compare with False: every axiom asked)."""
         lock = self.s.lock_violation
         if lock is not None:
             return lock
-        if not self.s.grace_periods and self.sc_order.acyclic():
+        if interleavings_first and not self.s.grace_periods and self.sc_order.acyclic():
             # An interleaving: ``coherence`` holds (po-loc is in po), and every relation
             # ``happens-before``, ``propagation`` and ``plain-coherence`` constrain is
             # made of po, rf, co, fr and fences (which are in po), so is in
