@@ -4,12 +4,13 @@ Each thread runs on its own, reads answered by an *oracle* (the values it is tol
 read), so a thread is a tree of paths, one branch per value a read may return.  A read
 of ``x`` may return any value some write to ``x`` can store: those value domains are a
 least fixpoint (initial values first; then every value a path of any thread writes
-under the current domains).  A candidate execution is one path per thread, a reads-from
-edge for every read (from a write of the value it returned, or the initial write) and a
-coherence order per location; the memory model keeps the consistent ones.  This is
-herd7's method (Alglave, Maranget, Tautschnig, "Herding cats", TOPLAS 2014, §8), so the
-executions are exactly herd7's, load buffering (``po | rf`` cycles) included, each
-built once: two candidates differ in a path, an ``rf`` edge or a ``co`` order.
+under the current domains, but one an RMW makes after more RMWs of its location in a row
+than one execution has writes of it).  A candidate execution is one path per thread, a
+reads-from edge for every read (from a write of the value it returned, or the initial
+write) and a coherence order per location; the memory model keeps the consistent ones.
+This is herd7's method (Alglave, Maranget, Tautschnig, "Herding cats", TOPLAS 2014, §8),
+so the executions are exactly herd7's, load buffering (``po | rf`` cycles) included,
+each built once: two candidates differ in a path, an ``rf`` edge or a ``co`` order.
 
 Pruning, all sound: a path whose read cannot be justified by any write of that value is
 never combined; coherence per location (``po-loc | rf | co | fr`` acyclic, RMW
@@ -319,7 +320,8 @@ def _fixpoint(program: Program, runner: Runner) -> tuple[list[list[ThreadPath]],
     program.build(world)
     inits = {loc.lid: loc.init for loc in world.locations}
     domains: dict[int, list[Any]] = {lid: [v] for lid, v in inits.items()}
-    keys: dict[int, set[Any]] = {lid: {value_key(v)} for lid, v in inits.items()}
+    # Per value of a location, the fewest RMWs of that location in a row that make it.
+    depth: dict[int, dict[Any, int]] = {lid: {value_key(v): 0} for lid, v in inits.items()}
     runs: Runs = {}
     threads = range(len(world.threads))
     for rounds in range(1, MAX_ROUNDS + 1):
@@ -329,22 +331,52 @@ def _fixpoint(program: Program, runner: Runner) -> tuple[list[list[ThreadPath]],
         # has add only values no write can justify.
         if rounds > sum(max((_writes(p) for p in per), default=0) for per in paths):
             return paths, rounds
-        grown = False
-        for per_thread in paths:
-            for p in per_thread:
-                for e in p.events:
-                    if e.writes and e.lid is not None:
-                        seen = keys.setdefault(e.lid, {value_key(inits.get(e.lid))})
-                        if e.written_key not in seen:
-                            seen.add(e.written_key)
-                            domains.setdefault(e.lid, [inits.get(e.lid)]).append(e.written_value)
-                            grown = True
-        if not grown:
+        if not _grow(paths, domains, depth, inits):
             return paths, rounds
     raise InternalError(
         f"the values the program writes did not settle after {MAX_ROUNDS} rounds; "
         "this engine needs loop-free programs"
     )
+
+
+def _grow(
+    paths: list[list[ThreadPath]],
+    domains: dict[int, list[Any]],
+    depth: dict[int, dict[Any, int]],
+    inits: dict[int, Any],
+) -> bool:
+    """Add to ``domains`` every value the paths write, but a value an RMW makes from one
+    it read of its own location after more RMWs in a row than that location has writes
+    in one execution: an RMW reads the write just before it in coherence order, so n
+    RMWs in a row need n writes of the location (``atomic_inc`` by two threads makes 1
+    and 2, not 3 and up).  True if a domain, or the depth of a value, changed."""
+    most: dict[int, int] = {}  # per location, the most writes of it in one execution
+    for per_thread in paths:
+        here: dict[int, int] = {}
+        for p in per_thread:
+            mine: dict[int, int] = {}
+            for e in p.events:
+                if e.writes and e.lid is not None:
+                    mine[e.lid] = mine.get(e.lid, 0) + 1
+            for lid, n in mine.items():
+                here[lid] = max(here.get(lid, 0), n)
+        for lid, n in here.items():
+            most[lid] = most.get(lid, 0) + n
+    changed = False
+    for per_thread in paths:
+        for p in per_thread:
+            for e in p.events:
+                if not e.writes or e.lid is None:
+                    continue
+                seen = depth.setdefault(e.lid, {value_key(inits.get(e.lid)): 0})
+                d = seen.get(e.read_key, most[e.lid]) + 1 if e.reads else 0
+                if d > most[e.lid] or seen.get(e.written_key, d + 1) <= d:
+                    continue
+                if e.written_key not in seen:
+                    domains.setdefault(e.lid, [inits.get(e.lid)]).append(e.written_value)
+                seen[e.written_key] = d
+                changed = True
+    return changed
 
 
 def _writes(path: ThreadPath) -> int:
