@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -170,7 +171,16 @@ def test_a_file_with_crlf_line_ends_parses_as_with_lf(tmp_path):
     path = corpus_files()[0]
     crlf = tmp_path / path.name
     crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert parse_file(crlf).procs == parse_file(path).procs
+    assert parse_file(crlf) == replace(parse_file(path), file=str(crlf))
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r"])
+def test_an_error_in_a_file_with_other_line_ends_is_reported_on_its_line(tmp_path, newline):
+    text = b"C t\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1) @;\n}\n"
+    path = tmp_path / "t.litmus"
+    path.write_bytes(text.replace(b"\n", newline))
+    with pytest.raises(InputError, match=r"t\.litmus:5:20: unexpected character '@'"):
+        parse_file(path)
 
 
 def test_a_file_that_is_not_utf8_or_not_readable_is_an_input_error(tmp_path):
