@@ -280,12 +280,14 @@ def thread_paths(
     inits: dict[int, Any],
     runs: Runs | None = None,
     runner: Runner | None = None,
+    tick: Callable[[], None] = lambda: None,
 ) -> list[ThreadPath]:
     """Every path of thread ``tid`` whose reads return values from ``domains``, each
     oracle run once: a run takes each domain's first value (the initial one) past its
     oracle, and every other value of those reads starts an oracle of its own.  ``runs``
     remembers each oracle's run across the rounds of the fixpoint (domains only grow,
-    and their first values never change)."""
+    and their first values never change).  ``tick`` is called before every run (it may
+    raise to stop: a time limit)."""
     runs = {} if runs is None else runs
 
     def dom(lid: int) -> list[Any]:
@@ -298,6 +300,7 @@ def thread_paths(
         key = (tid, tuple(value_key(v) for v in oracle))
         run = runs.get(key)
         if run is None:
+            tick()
             run = runs[key] = run_path(program, tid, oracle, lambda lid: dom(lid)[0], runner)
         if run.path is not None:
             out.append(run.path)
@@ -306,16 +309,20 @@ def thread_paths(
     return out
 
 
-def all_paths(program: Program) -> tuple[list[list[ThreadPath]], int]:
+def all_paths(
+    program: Program, tick: Callable[[], None] = lambda: None
+) -> tuple[list[list[ThreadPath]], int]:
     """The paths of every thread under the least fixpoint of the value domains."""
     runner = Runner()
     try:
-        return _fixpoint(program, runner)
+        return _fixpoint(program, runner, tick)
     finally:
         runner.close()
 
 
-def _fixpoint(program: Program, runner: Runner) -> tuple[list[list[ThreadPath]], int]:
+def _fixpoint(
+    program: Program, runner: Runner, tick: Callable[[], None]
+) -> tuple[list[list[ThreadPath]], int]:
     world = World(program.params)
     program.build(world)
     inits = {loc.lid: loc.init for loc in world.locations}
@@ -325,7 +332,7 @@ def _fixpoint(program: Program, runner: Runner) -> tuple[list[list[ThreadPath]],
     runs: Runs = {}
     threads = range(len(world.threads))
     for rounds in range(1, MAX_ROUNDS + 1):
-        paths = [thread_paths(program, t, domains, inits, runs, runner) for t in threads]
+        paths = [thread_paths(program, t, domains, inits, runs, runner, tick) for t in threads]
         # A value stored by a chain of n writes (an RMW reading the previous one) needs
         # n write events in one execution: rounds beyond the most writes any execution
         # has add only values no write can justify.
@@ -394,16 +401,20 @@ def candidates(
     program: Program,
     model: MemoryModel,
     stats: CandidateStats | None = None,
+    tick: Callable[[], None] = lambda: None,
 ) -> Iterator[Candidate]:
-    """Every consistent execution of ``program`` under ``model``, each once."""
+    """Every consistent execution of ``program`` under ``model``, each once.  ``tick``
+    is called often (before each thread run, combination of paths and coherence order
+    tried); it may raise to stop the enumeration (a time limit)."""
     stats = stats if stats is not None else CandidateStats()
-    per_thread, stats.rounds = all_paths(program)
+    per_thread, stats.rounds = all_paths(program, tick)
     stats.paths = sum(len(p) for p in per_thread)
     world = per_thread[0][0].world if per_thread and per_thread[0] else None
     inits = {loc.lid: loc.init for loc in world.locations} if world is not None else {}
     flags_of: Callable[[ExecutionGraph], tuple[str, ...]] | None = getattr(model, "flags", None)
-    combiner = _Combiner(inits)
+    combiner = _Combiner(inits, tick)
     for combo in itertools.product(*per_thread):
+        tick()
         for graph in combiner.graphs(combo):
             stats.candidates += 1
             if model.violation(graph) is not None:
@@ -423,7 +434,8 @@ class _Combiner:
     combinations share: a path's events at a given offset, and the choices of each
     location shape."""
 
-    def __init__(self, inits: dict[int, Any]) -> None:
+    def __init__(self, inits: dict[int, Any], tick: Callable[[], None]) -> None:
+        self.tick = tick
         self.init_keys = {lid: value_key(v) for lid, v in inits.items()}
         self.placed: dict[tuple[int, int], tuple[Event, ...]] = {}
         self.choices: dict[tuple[Any, Shape], Choices] = {}
@@ -477,13 +489,14 @@ class _Combiner:
             key = (self.init_keys.get(lid), shape)
             options = self.choices.get(key)
             if options is None:
-                options = self.choices[key] = _location_choices(shape, key[0])
+                options = self.choices[key] = _location_choices(shape, key[0], self.tick)
             if not options:
                 return
             per_loc.append(options)
             ids.append([x for x, _ in acc])
         siblings: dict[str, object] = {}  # the model's per-events caches
         for choice in itertools.product(*per_loc):
+            self.tick()
             evs = list(events)
             co: dict[str, list[int]] = {}
             for xs, (ws, rfs) in zip(ids, choice, strict=True):
@@ -522,50 +535,93 @@ def _place(path: ThreadPath, base: int) -> Iterator[Event]:
         )  # fmt: skip
 
 
-def _location_choices(shape: Shape, init_key: Any) -> Choices:
+def _location_choices(shape: Shape, init_key: Any, tick: Callable[[], None]) -> Choices:
     """The (co order, rf of each read) of one location, as positions in ``shape``
     (``None``: the initial write), that are coherent (acyclic ``po-loc | rf | co | fr``,
     checked as its two-event patterns CoWW, CoRW, CoWR, CoRR) and atomic (an RMW right
-    after the write it read)."""
-    reads = [i for i, a in enumerate(shape) if a[1]]
+    after the write it read).  The co orders tried are the interleavings of each
+    thread's writes in program order (CoWW): 12!/(3!)^4 = 369,600 for four threads of
+    three writes, not 12! = 479,001,600."""
     writes = [i for i, a in enumerate(shape) if a[2]]
-    sources: list[list[int | None]] = []
-    for r in reads:
-        want = shape[r][3]
-        srcs: list[int | None] = [w for w in writes if w != r and shape[w][4] == want]
-        if init_key == want:
+    sources: dict[int, list[int | None]] = {}
+    for r, a in enumerate(shape):
+        if not a[1]:
+            continue
+        srcs: list[int | None] = [w for w in writes if w != r and shape[w][4] == a[3]]
+        if init_key == a[3]:
             srcs.append(None)
         if not srcs:
             return []
-        sources.append(srcs)
+        sources[r] = srcs
     out: Choices = []
-    for ws in itertools.permutations(writes):
+    per_thread: dict[int, list[int]] = {}
+    for w in writes:
+        per_thread.setdefault(shape[w][0], []).append(w)
+    for ws in _interleavings(list(per_thread.values())):
+        tick()
         pos: dict[int | None, int] = {w: i for i, w in enumerate(ws)}
         pos[None] = -1
-        for rfs in itertools.product(*sources):
-            rf = dict(zip(reads, rfs, strict=True))
-            if _coherent(shape, pos, rf):
-                out.append((ws, rfs))
+        out.extend((ws, rfs) for rfs in _coherent_sources(shape, pos, sources, tick))
     return out
 
 
-def _coherent(shape: Shape, pos: dict[int | None, int], rf: dict[int, int | None]) -> bool:
-    """Walk each thread's accesses in po order: a read may not read co-before anything
-    its thread already saw or wrote; a write must be co-after all of it."""
-    tid, floor = -1, -1
-    for x, (t, reads, writes, _, _) in enumerate(shape):
+def _interleavings(seqs: list[list[int]]) -> Iterator[tuple[int, ...]]:
+    """Every merge of ``seqs`` that keeps the order within each."""
+    total = sum(map(len, seqs))
+    at = [0] * len(seqs)
+    out: list[int] = []
+
+    def extend() -> Iterator[tuple[int, ...]]:
+        if len(out) == total:
+            yield tuple(out)
+            return
+        for t, seq in enumerate(seqs):
+            if at[t] < len(seq):
+                out.append(seq[at[t]])
+                at[t] += 1
+                yield from extend()
+                at[t] -= 1
+                out.pop()
+
+    return extend()
+
+
+def _coherent_sources(
+    shape: Shape,
+    pos: dict[int | None, int],
+    sources: dict[int, list[int | None]],
+    tick: Callable[[], None],
+) -> list[tuple[int | None, ...]]:
+    """The sources of the reads (in ``shape`` order) that are coherent with the co
+    positions ``pos``: each thread's accesses walked in po order, a read may not read
+    co-before anything its thread already saw or wrote, a write must be co-after all of
+    it, and an RMW goes right after the write it read (atomicity).  Chosen read by read,
+    so a choice that breaks this is not extended (a location read 12 times from 4
+    writes has 4^12 source tuples, few of them coherent)."""
+    out: list[tuple[int | None, ...]] = []
+    chosen: list[int | None] = []
+
+    def walk(x: int, tid: int, floor: int) -> None:
+        if x == len(shape):
+            tick()
+            out.append(tuple(chosen))
+            return
+        t, reads, writes, _, _ = shape[x]
         if t != tid:
             tid, floor = t, -1
-        if reads:
-            p = pos[rf[x]]
-            if p < floor:
-                return False
-            floor = p
-        if writes:
-            p = pos[x]
-            if p <= floor:
-                return False
-            if reads and pos[rf[x]] != p - 1:
-                return False  # atomicity
-            floor = p
-    return True
+        if not reads:
+            if writes and pos[x] > floor:
+                walk(x + 1, tid, pos[x])
+            elif not writes:
+                walk(x + 1, tid, floor)
+            return
+        for w in sources[x]:
+            p = pos[w]
+            if p < floor or (writes and p != pos[x] - 1):
+                continue  # (an RMW right after its source is co-after it: pos[x] > p)
+            chosen.append(w)
+            walk(x + 1, tid, pos[x] if writes else p)
+            chosen.pop()
+
+    walk(0, -1, -1)
+    return out

@@ -177,7 +177,7 @@ def _run_candidates(
     stats = CandidateStats()
     flags: set[str] = set()
     try:
-        for cand in candidates(lp.program(), model, stats):
+        for cand in candidates(lp.program(), model, stats, tally.tick):
             flags.update(cand.flags)
             tally.candidate(cand)
     except InputError as e:
@@ -237,6 +237,12 @@ class _Tally:
                 if f.kind in ("exception", "assertion"):
                     raise InternalError(f"a litmus thread failed: {f.message}\n{f.traceback}")
             self._outcome(world, run)
+        self.tick()
+
+    def tick(self) -> None:
+        """Raise :class:`_Timeout` past the deadline (the candidate engine calls this
+        inside its loops: one test can build hundreds of thousands of coherence orders
+        before its first candidate)."""
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise _Timeout
 
@@ -254,8 +260,7 @@ class _Tally:
                 raise InternalError(f"a litmus thread failed: {f.message}\n{f.traceback}")
             regs.append(run.registers[path.tid])
         self._tally(lambda lid: cand.final[lid], regs)
-        if self.deadline is not None and time.perf_counter() > self.deadline:
-            raise _Timeout
+        self.tick()
 
     def _outcome(self, world: World, run: Run) -> None:
         self._tally(lambda lid: world.mem[lid], run.registers)
