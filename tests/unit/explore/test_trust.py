@@ -145,9 +145,10 @@ def test_under_the_lkmm_trust_builds_exactly_the_graphs_of_the_candidate_engine_
     """TruSt under the LKMM (load buffering included) builds the graphs herd7's method
     finds consistent, all of them and none twice.  (Executions where a thread waits
     forever are TruSt's alone: the candidate engine, as herd7, assumes awaits pass.)"""
-    # herd7's method enumerates every coherence order of the flags word: with a bit lock
-    # and two more writers of the word it takes seconds to minutes (measured), so those
-    # programs are left to the pinned examples below and bench/lb_vs_candidates.py.
+    # herd7's method runs every thread once per value each of its reads may return: with
+    # bit locks and two more writers of the flags word, every subset of its bits is such
+    # a value, and the combinations of paths number in the millions (minutes, measured),
+    # so those programs are left to the pinned examples below and bench/lb_vs_candidates.py.
     ops = [op for code in threads for op, _, _ in code]
     writers = sum(op in ("bitlock_inc", "set_bit", "na_set_bit") for op in ops)
     assume(ops.count("bitlock_inc") <= 1 and writers <= 2)
