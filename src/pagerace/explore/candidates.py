@@ -30,6 +30,7 @@ explorer handles kernel scenarios).
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -273,6 +274,10 @@ def _access(events: list[PathEvent], op: Op, old: Any, g: ModelThread) -> Any:
 Runs = dict[tuple[int, tuple[Any, ...]], PathRun]
 
 
+def _no_tick() -> None:
+    """The default ``tick``: no time limit."""
+
+
 def thread_paths(
     program: Program,
     tid: int,
@@ -280,7 +285,7 @@ def thread_paths(
     inits: dict[int, Any],
     runs: Runs | None = None,
     runner: Runner | None = None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = _no_tick,
 ) -> list[ThreadPath]:
     """Every path of thread ``tid`` whose reads return values from ``domains``, each
     oracle run once: a run takes each domain's first value (the initial one) past its
@@ -310,7 +315,7 @@ def thread_paths(
 
 
 def all_paths(
-    program: Program, tick: Callable[[], None] = lambda: None
+    program: Program, tick: Callable[[], None] = _no_tick
 ) -> tuple[list[list[ThreadPath]], int]:
     """The paths of every thread under the least fixpoint of the value domains."""
     runner = Runner()
@@ -357,18 +362,7 @@ def _grow(
     in one execution: an RMW reads the write just before it in coherence order, so n
     RMWs in a row need n writes of the location (``atomic_inc`` by two threads makes 1
     and 2, not 3 and up).  True if a domain, or the depth of a value, changed."""
-    most: dict[int, int] = {}  # per location, the most writes of it in one execution
-    for per_thread in paths:
-        here: dict[int, int] = {}
-        for p in per_thread:
-            mine: dict[int, int] = {}
-            for e in p.events:
-                if e.writes and e.lid is not None:
-                    mine[e.lid] = mine.get(e.lid, 0) + 1
-            for lid, n in mine.items():
-                here[lid] = max(here.get(lid, 0), n)
-        for lid, n in here.items():
-            most[lid] = most.get(lid, 0) + n
+    most = _most_writes(paths)
     changed = False
     for per_thread in paths:
         for p in per_thread:
@@ -386,6 +380,17 @@ def _grow(
     return changed
 
 
+def _most_writes(paths: list[list[ThreadPath]]) -> dict[int, int]:
+    """Per location, the most writes of it one execution can have (one path a thread)."""
+    most: Counter[int] = Counter()
+    for per_thread in paths:
+        here: Counter[int] = Counter()
+        for p in per_thread:
+            here |= Counter(e.lid for e in p.events if e.writes and e.lid is not None)
+        most += here
+    return most
+
+
 def _writes(path: ThreadPath) -> int:
     return sum(1 for e in path.events if e.writes)
 
@@ -401,7 +406,7 @@ def candidates(
     program: Program,
     model: MemoryModel,
     stats: CandidateStats | None = None,
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = _no_tick,
 ) -> Iterator[Candidate]:
     """Every consistent execution of ``program`` under ``model``, each once.  ``tick``
     is called often (before each thread run, combination of paths and coherence order
