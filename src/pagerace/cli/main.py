@@ -493,10 +493,7 @@ def _litmus(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(litmus_json(results, model), indent=2))
     else:
-        from rich.console import Console
-
-        console = Console(width=None if sys.stdout.isatty() else 160)
-        console.print(summary_table(results, model))
+        print(summary_table(results, model))
         print("\n".join(summary_lines(results, model)))
     return _litmus_exit(results)
 

@@ -500,8 +500,8 @@ class _Build(Transformer[Token, Any]):
     def start(self, ch: list[Any]) -> s.LitmusTest:
         name, rest = ch[0], ch[1:]
         init: tuple[s.InitItem, ...] = ()
-        if rest and isinstance(rest[0], tuple):
-            init, rest = rest[0], rest[1:]
+        if rest and isinstance(rest[0], _Init):
+            init, rest = rest[0].items, rest[1:]
         procs = tuple(p for p in rest if isinstance(p, s.Proc))
         for i, p in enumerate(procs):
             if p.index != i:
@@ -515,8 +515,8 @@ class _Build(Transformer[Token, Any]):
             str(name), self.file, init, procs, tuple(locs), filt, cond, expected=self.expected
         )
 
-    def init_block(self, ch: list[Any]) -> tuple[s.InitItem, ...]:
-        return tuple(c for c in ch if isinstance(c, s.InitItem))
+    def init_block(self, ch: list[Any]) -> _Init:
+        return _Init(tuple(c for c in ch if isinstance(c, s.InitItem)))
 
     def empty(self, ch: list[Any]) -> None:
         return None
@@ -556,7 +556,7 @@ class _Build(Transformer[Token, Any]):
     def block(self, ch: list[Any]) -> tuple[s.Stmt, ...]:
         out: list[s.Stmt] = []
         for c in ch:
-            if isinstance(c, tuple | list):
+            if type(c) is tuple or type(c) is list:  # a block, or a declaration's list
                 out.extend(c)
             elif c is not None:
                 out.append(c)
@@ -652,13 +652,20 @@ class _Build(Transformer[Token, Any]):
 def _body(stmt: Any) -> tuple[s.Stmt, ...]:
     if stmt is None:
         return ()
-    if isinstance(stmt, tuple | list):
+    if type(stmt) is tuple or type(stmt) is list:  # (nodes are named tuples)
         return tuple(stmt)
     return (stmt,)
 
 
 _BUILD = _Build()
 TRANSFORMER: Transformer[Token, Any] = _BUILD
+
+
+class _Init:
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[s.InitItem, ...]) -> None:
+        self.items = items
 
 
 class _Filter:

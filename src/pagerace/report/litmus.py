@@ -4,6 +4,11 @@ Per test, the block herd7 prints (``Test``, ``States``, ``Ok``/``No``, ``Witness
 ``Condition``, ``Observation``, ``Time``), then pagerace's own lines: how the verdict
 compares with the test's ``Result:`` header (which states the LKMM's verdict, whatever
 model this run used) and notes on what the model leaves out.
+
+The summary is plain aligned text, like herd7's output and as easy to ``grep`` or
+diff: rich's table took 60 ms to lay out 47 rows, and importing rich another 50 ms,
+a quarter of the whole ``pagerace litmus`` run over the kernel's corpus, whose bar is
+herd7's time (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -11,8 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
-
-from rich.table import Table
 
 from pagerace.litmus.verdict import LitmusResult
 
@@ -59,16 +62,29 @@ def _pagerace_lines(r: LitmusResult) -> list[str]:
     return out
 
 
-def summary_table(results: Sequence[LitmusResult], model: str) -> Table:
-    table = Table(title=f"pagerace litmus --model {model}", title_justify="left")
-    table.add_column("test", no_wrap=True)
-    table.add_column("observation", no_wrap=True)
-    table.add_column(f"Result: ({HEADER_MODEL.upper()})", no_wrap=True)
-    table.add_column("vs header", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    for r in results:
-        table.add_row(r.name, _cell(r), r.expected or "-", _versus(r), f"{r.elapsed_s:.2f} s")
-    return table
+def summary_table(results: Sequence[LitmusResult], model: str) -> str:
+    """One row per test: its observation, its ``Result:`` header, whether they agree."""
+    head = ("test", "observation", f"Result: ({HEADER_MODEL.upper()})", "vs header", "time")
+    rows = [
+        (r.name, _cell(r), r.expected or "-", _versus(r), f"{r.elapsed_s:.2f} s")
+        for r in results
+    ]
+    return f"pagerace litmus --model {model}\n" + columns(head, rows, right=(4,))
+
+
+def columns(head: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """``rows`` under ``head`` in aligned columns two spaces apart, a rule of dashes
+    under the head; the columns numbered in ``right`` aligned right."""
+    table = [tuple(head), tuple("-" * len(h) for h in head), *map(tuple, rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    table[1] = tuple("-" * w for w in widths)
+    return "\n".join(
+        "  ".join(
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    )
 
 
 def _cell(r: LitmusResult) -> str:
@@ -80,7 +96,7 @@ def _cell(r: LitmusResult) -> str:
 def _versus(r: LitmusResult) -> str:
     if r.agrees is None:
         return "-"
-    return "agrees" if r.agrees else "[bold]differs[/bold]"
+    return "agrees" if r.agrees else "DIFFERS"
 
 
 def summary_lines(results: Sequence[LitmusResult], model: str) -> list[str]:
