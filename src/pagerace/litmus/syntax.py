@@ -115,7 +115,7 @@ class Param(NamedTuple):
 class Proc(NamedTuple):
     """One thread, ``P<index>(params) { body }``."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # (the field hides tuple.index)
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
     pos: Pos
@@ -215,19 +215,21 @@ class LitmusTest(NamedTuple):
     expected: str | None = None  # the "Result:" line of the doc comment (an LKMM verdict)
 
 
-def _same_class_eq(a: tuple[Any, ...], b: object) -> bool:
-    return type(a) is type(b) and tuple.__eq__(a, b)  # type: ignore[arg-type]
+def _same_class_eq(a: object, b: object) -> bool:
+    return type(a) is type(b) and tuple.__eq__(a, b)  # type: ignore[operator]
 
 
-def _same_class_ne(a: tuple[Any, ...], b: object) -> bool:
+def _same_class_ne(a: object, b: object) -> bool:
     return not _same_class_eq(a, b)
 
 
-NODES = (Pos, Num, Var, Unary, Binary, Cast, Call, Decl, Assign, ExprStmt, If, Param, Proc)
-NODES += (Shared, Reg, Address, InitItem, Atom, Const, Not, And, Or, Condition, LitmusTest)
+NODES: tuple[type[tuple[Any, ...]], ...] = (
+    *(Pos, Num, Var, Unary, Binary, Cast, Call, Decl, Assign, ExprStmt, If, Param, Proc),
+    *(Shared, Reg, Address, InitItem, Atom, Const, Not, And, Or, Condition, LitmusTest),
+)
 for _node in NODES:  # (assigned after the class is made: its tuple hash stays)
-    _node.__eq__ = _same_class_eq  # type: ignore[assignment,method-assign]
-    _node.__ne__ = _same_class_ne  # type: ignore[assignment,method-assign]
+    _node.__eq__ = _same_class_eq  # type: ignore[method-assign]
+    _node.__ne__ = _same_class_ne  # type: ignore[method-assign]
 
 
 # -- traversals ----------------------------------------------------------------------

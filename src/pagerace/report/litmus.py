@@ -66,8 +66,7 @@ def summary_table(results: Sequence[LitmusResult], model: str) -> str:
     """One row per test: its observation, its ``Result:`` header, whether they agree."""
     head = ("test", "observation", f"Result: ({HEADER_MODEL.upper()})", "vs header", "time")
     rows = [
-        (r.name, _cell(r), r.expected or "-", _versus(r), f"{r.elapsed_s:.2f} s")
-        for r in results
+        (r.name, _cell(r), r.expected or "-", _versus(r), f"{r.elapsed_s:.2f} s") for r in results
     ]
     return f"pagerace litmus --model {model}\n" + columns(head, rows, right=(4,))
 

@@ -1,16 +1,15 @@
-"""pagerace's lexer against lark's contextual lexer: the same parse or the same error.
+"""pagerace's table-driven parser against lark's: the same parse or the same error.
 
-The parser runs with :class:`pagerace.litmus.parser._Lexer` (one compiled pattern per
-parser state, comments skipped by one pattern); lark's own contextual lexer is the
-reference.  Every corpus file, and edits of it (characters deleted, duplicated or
-replaced: mostly syntax errors), must give equal tests or equal messages.  Valid texts
-go through pagerace's LALR loop over lark's table (:func:`pagerace.litmus.parser._fast_parse`),
-errors through lark's loop, which reports them.
+:mod:`pagerace.litmus.parser` parses with the tables of :mod:`pagerace.litmus._lalr`
+and its own contextual lexer; lark's parser of the grammar, with lark's contextual
+lexer, is the reference.  Every corpus file, and edits of it (characters deleted,
+duplicated or replaced: mostly syntax errors), must give equal tests or equal messages.
+Valid texts go through pagerace's loop, errors through lark's, which reports them.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +17,9 @@ from hypothesis import strategies as st
 from lark import Lark
 
 from pagerace.core.errors import InputError
+from pagerace.litmus import grammar as g
 from pagerace.litmus import parser as p
+from pagerace.litmus.build import Build
 from tests.unit.litmus.corpus import corpus_files, needs_corpus
 
 FILES = corpus_files()
@@ -30,17 +31,9 @@ exists (0:r0=0 /\\ 1:r0=0)
 """
 
 
-@cache
 def lark_lexing() -> Lark:
-    """The same grammar and transformer with lark's contextual lexer."""
-    return Lark(
-        p.GRAMMAR,
-        parser="lalr",
-        lexer="contextual",
-        maybe_placeholders=True,
-        lexer_callbacks={"UNSUPPORTED": p._reject},
-        transformer=p.TRANSFORMER,
-    )
+    """lark's parser of the grammar, with its contextual lexer."""
+    return g.lark_parser()
 
 
 def outcome(text: str, parser: Lark | None) -> object:
@@ -88,10 +81,22 @@ def test_keywords_are_names_where_no_keyword_is_expected():
 
 
 @needs_corpus
-def test_the_fast_lalr_loop_builds_every_corpus_test_as_larks_loop_does():
+def test_the_table_driven_loop_builds_every_corpus_test_as_larks_loop_does():
     # parse_text falls back to lark's loop on any error: this checks the fast loop
     # itself parses every valid test, to the same result.
     for path in FILES:
         text = path.read_text()
-        p._BUILD.file, p._BUILD.expected = str(path), p._expected(text)
-        assert p._fast_parse(text) == p.lark_parser().parse(text), path.name
+        expected = p._expected(text)
+        got = p._parse(text, Build(str(path), expected))
+        assert got == g.parse(text, str(path), expected), path.name
+
+
+def test_the_generated_tables_are_those_of_the_grammar():
+    # After a change of GRAMMAR: `python -m pagerace.litmus.grammar` rewrites _lalr.py.
+    import lark
+
+    from pagerace.litmus import _lalr
+
+    assert g.grammar_digest() == _lalr.GRAMMAR_SHA256, "run: python -m pagerace.litmus.grammar"
+    if lark.__version__ == _lalr.LARK_VERSION:  # (another lark may number states otherwise)
+        assert Path(_lalr.__file__).read_text() == g.tables_source()
