@@ -43,21 +43,18 @@ class _Rejected(Exception):
     """The text is not one this parser takes: lark parses it again and says why."""
 
 
-def _alternatives(names: Any, regex: dict[str, str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{n}>{regex[n]})" for n in names) or "(?!)")
-
-
 class _Rule:
     """A reduction: pop ``size`` values, keep and inline children as lark's tree
     builder does, call the rule's :class:`Build` method, go to the state after
-    ``origin``."""
+    ``origin``.  ``unit``: a ``?rule`` of one symbol, whose value is that symbol's."""
 
-    __slots__ = ("callback", "expand1", "keep", "name", "nones", "origin", "size")
+    __slots__ = ("callback", "expand1", "keep", "name", "nones", "origin", "size", "unit")
 
     def __init__(self, entry: tuple[Any, ...]) -> None:
         self.size, self.origin, self.name, self.expand1, keep, self.nones = entry
         identity = all(i == j and not inline and not n for j, (i, inline, n) in enumerate(keep))
         self.keep = None if identity and len(keep) == self.size and not self.nones else keep
+        self.unit = self.expand1 and self.keep is None and self.size == 1
         self.callback: Callable[[Build, list[Any]], Any] | None = getattr(Build, self.name, None)
 
     def reduce(self, build: Build, children: list[Any]) -> Any:
@@ -76,17 +73,18 @@ class _Rule:
         if self.expand1 and len(children) == 1:
             return children[0]
         if self.callback is None:
-            return (
-                Inline(children)
-                if self.name.startswith("_")
-                else build.__default__(self.name, children, None)
+            return Inline(children) if self.name.startswith("_") else build.__default__(
+                self.name, children, None
             )
         return self.callback(build, children)
 
 
 class _Tables:
-    """The tables, with each state's pattern: the common one where it decides, else the
-    state's own."""
+    """The tables, and the lexer's patterns: per parser state and first character of
+    a token, the terminals the state accepts that can start with that character, in
+    lark's order (lark's contextual lexer tries all those the state accepts; the
+    others cannot match there).  A literal alone needs no pattern (``;``, ``exists``).
+    Made on first use."""
 
     def __init__(self) -> None:
         from pagerace.litmus import _lalr  # (generated: imported where it is used)
@@ -94,34 +92,40 @@ class _Tables:
         self.rows = _lalr.STATES
         self.start, self.end = _lalr.START, _lalr.END
         self.regex = dict(_lalr.TERMINALS)
+        self.first = _lalr.FIRST
         self.rules = tuple(_Rule(e) for e in _lalr.RULES)
         self.literals = _lalr.LITERALS
-        self.regex_terminals = frozenset(
-            n for n, _ in _lalr.TERMINALS if n not in self.literals.values()
-        )
-        self.order = tuple(n for n, _ in _lalr.TERMINALS)
-        self.skip = re.compile("(?:" + "|".join(_lalr.IGNORE) + ")*+")
-        common = frozenset(_lalr.COMMON)
-        self.common = _alternatives(_lalr.COMMON, self.regex)
-        self.own: list[re.Pattern[str] | None] = [None] * len(self.rows)  # made on use
-        self.common_decides = [self.regex.keys() & row <= common for row in self.rows]
-        self._by_accepts: dict[frozenset[str], re.Pattern[str]] = {}
+        self.text = {name: value for value, name in self.literals.items()}
+        self.regex_terminals = frozenset(self.regex.keys() - self.literals.values())
+        self.skip = re.compile("(?:" + "|".join(r for _, r in _lalr.IGNORE) + ")*+")
+        self.skip_first = frozenset("".join(self.first[n] for n, _ in _lalr.IGNORE))
+        self.by_state: list[dict[str, Any]] = [{} for _ in self.rows]
+        self._patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
 
-    def scanner(self, state: int) -> re.Pattern[str]:
-        got = self.own[state]
+    def lexer(self, state: int, c: str) -> Any:
+        """How a token starting with ``c`` is read in ``state``: the literal it can only
+        be, as ``(name, text)``, or a pattern of the terminals it may be."""
+        accepts = [n for n in self.regex if n in self.rows[state]]
+        if c < "\x80":
+            accepts = [n for n in accepts if c in self.first[n]]
+        if len(accepts) == 1 and accepts[0] in self.text:
+            got: Any = (accepts[0], self.text[accepts[0]])
+        else:
+            got = self._pattern(tuple(accepts))
+        self.by_state[state][c] = got
+        return got
+
+    def _pattern(self, names: tuple[str, ...]) -> re.Pattern[str]:
+        got = self._patterns.get(names)
         if got is None:
-            accepts = frozenset(self.regex.keys() & self.rows[state])
-            got = self._by_accepts.get(accepts)
-            if got is None:
-                got = _alternatives((n for n in self.order if n in accepts), self.regex)
-                self._by_accepts[accepts] = got
-            self.own[state] = got
+            alternatives = "|".join(f"(?P<{n}>{self.regex[n]})" for n in names)
+            got = self._patterns[names] = re.compile(alternatives or "(?!)")
         return got
 
 
 @cache
 def tables() -> _Tables:
-    """The parser's tables and common pattern, made once per process."""
+    """The parser's tables, made once per process."""
     return _Tables()
 
 
@@ -129,32 +133,41 @@ def _parse(text: str, build: Build) -> Any:
     """The LALR(1) loop, lexing one token ahead in the state it is read in."""
     t = tables()
     rows, rules, literals, regex_terminals = t.rows, t.rules, t.literals, t.regex_terminals
-    skip, common, decides = t.skip.match, t.common.match, t.common_decides
+    skip, skip_first, by_state = t.skip.match, t.skip_first, t.by_state
     stack, values = [t.start], []
     pos, line, line_start, end = 0, 1, 0, len(text)
     while True:
         state = stack[-1]
         row = rows[state]
-        start = skip(text, pos).end()  # type: ignore[union-attr]  # it matches ""
-        if start != pos:  # white space and comments (no token spans lines)
-            newlines = text.count("\n", pos, start)
-            if newlines:
-                line += newlines
-                line_start = text.rindex("\n", pos, start) + 1
+        if pos < end and text[pos] in skip_first:
+            start = skip(text, pos).end()  # type: ignore[union-attr]  # it matches ""
+            if start != pos:  # white space and comments (no token spans lines)
+                newlines = text.count("\n", pos, start)
+                if newlines:
+                    line += newlines
+                    line_start = text.rindex("\n", pos, start) + 1
+        else:
+            start = pos
         tok: Any = None
         if start >= end:
             kind = "$END"
         else:
-            m = common(text, start) if decides[state] else None
-            if m is None or m.lastgroup not in row:
-                m = t.scanner(state).match(text, start)
+            c = text[start]
+            how = by_state[state].get(c) or t.lexer(state, c)
+            if type(how) is tuple:
+                kind, value = how
+                if not text.startswith(value, start):
+                    raise _Rejected
+                pos = start + len(value)
+            else:
+                m = how.match(text, start)
                 if m is None:
                     raise _Rejected
-            kind, value, pos = m.lastgroup or "", m.group(), m.end()
-            if kind in regex_terminals and value in literals and literals[value] in row:
-                kind = literals[value]
-            if kind in _REJECTED:
-                raise _Rejected
+                kind, value, pos = m.lastgroup, m.group(), m.end()
+                if kind in regex_terminals and value in literals and literals[value] in row:
+                    kind = literals[value]
+                if kind in _REJECTED:
+                    raise _Rejected
             tok = str.__new__(Token, value)
             tok.type, tok.line, tok.column = kind, line, start - line_start + 1
         while True:
@@ -166,13 +179,16 @@ def _parse(text: str, build: Build) -> Any:
                 values.append(tok)
                 break
             rule = rules[~act]
-            size = rule.size
-            if size:
-                children = values[-size:]
-                del stack[-size:], values[-size:]
+            if rule.unit:  # the value stays; only the state changes
+                del stack[-1]
             else:
-                children = []
-            values.append(rule.reduce(build, children))
+                size = rule.size
+                if size:
+                    children = values[-size:]
+                    del stack[-size:], values[-size:]
+                else:
+                    children = []
+                values.append(rule.reduce(build, children))
             stack.append(rows[stack[-1]][rule.origin])
             if tok is None and stack[-1] == t.end:
                 return values[-1]
