@@ -359,8 +359,9 @@ _ASCII = [chr(i) for i in range(128)]
 def first_chars(regex: str) -> str:
     """The ASCII characters a match of ``regex`` can start with: every one, and maybe
     more (what this walk of the parsed pattern does not know it takes as any)."""
-    import re._parser as sre  # (only here, when the tables are generated)
+    import importlib
 
+    sre: Any = importlib.import_module("re._parser")  # (private; only to generate tables)
     return "".join(c for c in _ASCII if c in _first(sre.parse(regex))[0])
 
 

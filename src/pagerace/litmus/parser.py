@@ -73,8 +73,10 @@ class _Rule:
         if self.expand1 and len(children) == 1:
             return children[0]
         if self.callback is None:
-            return Inline(children) if self.name.startswith("_") else build.__default__(
-                self.name, children, None
+            return (
+                Inline(children)
+                if self.name.startswith("_")
+                else build.__default__(self.name, children, None)
             )
         return self.callback(build, children)
 
