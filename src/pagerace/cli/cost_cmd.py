@@ -16,9 +16,9 @@ finding (the variant is wrong somewhere, and its figures include those execution
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any
 
+from pagerace.cli import print_json
 from pagerace.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _compare(args: argparse.Namespace) -> int:
     )
     plots = [] if args.no_plot else plot(cmp, args.plot or f"cost-{workload.name}")
     if args.json:
-        print(json.dumps(comparison_json(cmp, plots), indent=2))
+        print_json(comparison_json(cmp, plots))
     else:
         print(render_text(cmp, plots))
     return 1 if cmp.findings() else 0
@@ -149,7 +149,7 @@ def _workloads(as_json: bool) -> int:
 
     if as_json:
         out = {n: {"description": w.description, **_rates(w)} for n, w in WORKLOADS.items()}
-        print(json.dumps({"workloads": out, "keys": KEYS}, indent=2))
+        print_json({"workloads": out, "keys": KEYS})
         return 0
     for name, w in WORKLOADS.items():
         rates = ", ".join(f"{k} = {v:g}" for k, v in _rates(w).items() if v)

@@ -14,10 +14,9 @@ report its threads' lock sequences imply; other executions can only add more.
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from pagerace.cli import print_json
 from pagerace.core.errors import UsageError
 from pagerace.explore.strategies import STRATEGIES
 
@@ -73,8 +72,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
-@dataclass(frozen=True)
-class _Setup:
+class _Setup(NamedTuple):
     program: Program
     title: str
     options: Options
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     reports = attach_sources(lockdep.reports(), setup.program, lockdep.witnesses)
     complete = not res.bound_reason and not res.stats.bounded and not res.stats.blocked
     if args.json:
-        print(json.dumps(_json(args, setup, res, lockdep, reports, complete), indent=2))
+        print_json(_json(args, setup, res, lockdep, reports, complete))
     else:
         print(_text(setup, res, lockdep, reports, complete))
     if reports:

@@ -7,12 +7,11 @@ or an interrupt stopped the search before it covered everything, with no finding
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pagerace.cli import cost_cmd, lockdep_cmd
+from pagerace.cli import cost_cmd, lockdep_cmd, print_json
 from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
 from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.strategies import MAX_STEPS, STRATEGIES
@@ -134,7 +133,7 @@ def _scenarios(as_json: bool) -> int:
 
     cat = catalogue()
     if as_json:
-        print(json.dumps([_scenario_json(s) for s in cat.values()], indent=2))
+        print_json([_scenario_json(s) for s in cat.values()])
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -337,7 +336,7 @@ def _report(
     from pagerace.report.jsonout import result_json
 
     if args.json:
-        print(json.dumps(result_json(res, **context), indent=2))
+        print_json(result_json(res, **context))
     else:
         print(_summary(head, res, expected, _sampled(args, res)))
     return EXIT[res.verdict]
@@ -438,7 +437,7 @@ def _replay_program(program: Program, sched: str, token: str, as_json: bool, mod
         print("replayed: the run completes with no finding")
         return 0
     if as_json:
-        print(json.dumps([counterexample_json(c) for c in cxs], indent=2))
+        print_json([counterexample_json(c) for c in cxs])
     else:
         print("\n\n".join(render_counterexample(c) for c in cxs))
     return 1
@@ -491,7 +490,7 @@ def _litmus(args: argparse.Namespace) -> int:
         if r.status == "interrupted":
             break
     if args.json:
-        print(json.dumps(litmus_json(results, model), indent=2))
+        print_json(litmus_json(results, model))
     else:
         print(summary_table(results, model))
         print("\n".join(summary_lines(results, model)))

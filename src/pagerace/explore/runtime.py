@@ -10,12 +10,14 @@ not scheduling points: only shared accesses interleave.
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import greenlet
+
+if TYPE_CHECKING:
+    import traceback
 
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
@@ -207,6 +209,8 @@ def thread_body(fn: Callable[[], None]) -> Callable[[], ThreadDone]:
 
 
 def _model_frames(e: BaseException) -> list[traceback.FrameSummary]:
+    import traceback  # (on the first failure of a model, not on every start-up)
+
     return [
         f
         for f in traceback.extract_tb(e.__traceback__)
@@ -215,6 +219,8 @@ def _model_frames(e: BaseException) -> list[traceback.FrameSummary]:
 
 
 def _model_traceback(e: BaseException) -> str:
+    import traceback
+
     frames = _model_frames(e)
     return "".join(traceback.format_list(frames)) + f"{type(e).__name__}: {e}\n"
 

@@ -7,7 +7,6 @@ shared step number ``step``.  All randomness comes from the seeded ``random.Rand
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -29,7 +28,9 @@ class RandomWalk:
     name = "random"
 
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
+        from random import Random  # (imported by the strategies that draw)
+
+        self.rng = Random(seed)
 
     def begin(self, run: int, nthreads: int) -> None:
         pass
@@ -47,7 +48,9 @@ class PCT:
     name = "pct"
 
     def __init__(self, seed: int, depth: int = 3) -> None:
-        self.rng = random.Random(seed)
+        from random import Random
+
+        self.rng = Random(seed)
         self.depth = depth
         self.k = 50  # estimate of the run length, updated as runs are seen
         self.prio: dict[int, int] = {}

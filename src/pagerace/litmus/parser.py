@@ -17,10 +17,10 @@ which reports the error as ``file:line:col: message``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pagerace.core.errors import InputError
@@ -197,7 +197,7 @@ def _parse(text: str, build: Build) -> Any:
             row = rows[stack[-1]]
 
 
-def parse_file(path: str | Path) -> s.LitmusTest:
+def parse_file(path: str | os.PathLike[str]) -> s.LitmusTest:
     """Read and parse one ``.litmus`` file."""
     name = str(path)
     try:

@@ -17,10 +17,10 @@ witnesses count the executions *not* satisfying p); ``forall p`` when all do.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from pagerace.core.errors import InputError, InternalError, UsageError
@@ -112,8 +112,11 @@ class LitmusResult:
         return self.expected.split()[0] == self.judged
 
 
-def run_file(path: str | Path, model: str = "sc", timeout_s: float | None = None) -> LitmusResult:
+def run_file(
+    path: str | os.PathLike[str], model: str = "sc", timeout_s: float | None = None
+) -> LitmusResult:
     """Parse and run one file; an input error becomes a result with status ``error``."""
+    path = os.fspath(path)
     tables()  # the parser's, made once per process, outside the first test's time
     with contextlib.suppress(UsageError, InputError):
         model_by_name(model)  # likewise (a bad name is reported by run_test)
@@ -122,7 +125,7 @@ def run_file(path: str | Path, model: str = "sc", timeout_s: float | None = None
         test = parse_file(path)
     except InputError as e:
         return LitmusResult(
-            Path(path).name, str(path), model, "error", error=str(e), elapsed_s=_since(start)
+            _name(path), str(path), model, "error", error=str(e), elapsed_s=_since(start)
         )
     result = run_test(test, model, timeout_s)
     return replace(result, elapsed_s=_since(start))
@@ -190,20 +193,32 @@ def _run_candidates(
 
 
 def run_paths(
-    paths: Iterable[str | Path], model: str = "sc", timeout_s: float | None = None
+    paths: Iterable[str | os.PathLike[str]], model: str = "sc", timeout_s: float | None = None
 ) -> Iterator[LitmusResult]:
     """Run every ``.litmus`` file under ``paths`` (files, or directories searched
     recursively), in sorted order per directory; a bad path is an ``error`` result."""
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            for f in sorted(p.rglob("*.litmus")):
+    for given in paths:
+        path = os.fspath(given)
+        if os.path.isdir(path):
+            for f in _litmus_files(path):
                 yield run_file(f, model, timeout_s)
-        elif p.exists():
-            yield run_file(p, model, timeout_s)
+        elif os.path.exists(path):
+            yield run_file(path, model, timeout_s)
         else:
-            msg = str(InputError(str(p), 1, 1, "no such file or directory"))
-            yield LitmusResult(p.name, str(p), model, "error", error=msg)
+            msg = str(InputError(path, 1, 1, "no such file or directory"))
+            yield LitmusResult(_name(path), path, model, "error", error=msg)
+
+
+def _litmus_files(top: str) -> list[str]:
+    """The ``.litmus`` files under ``top``, sorted as paths (directory by directory)."""
+    found = [
+        os.path.join(d, f) for d, _, files in os.walk(top) for f in files if f.endswith(".litmus")
+    ]
+    return sorted(found, key=lambda f: f.split(os.sep))
+
+
+def _name(path: str) -> str:
+    return os.path.basename(os.path.normpath(path))
 
 
 class _Timeout(Exception):
