@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pagerace.cli import cost_cmd, lockdep_cmd, print_json
-from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
+from pagerace.cli import print_json
 from pagerace.core.errors import PageraceError, UsageError
 from pagerace.explore.strategies import MAX_STEPS, STRATEGIES
 from pagerace.models.base import model_by_name
@@ -36,11 +35,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"pagerace: error: {message}\n  Try `{self.prog} --help`.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` alone (what ``main`` parses with
+    when the command line names one: the others' options are not needed)."""
     p = _Parser(prog="pagerace", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, add in _COMMANDS.items():
+        if command in (None, name):
+            add(sub)
+    return p
+
+
+def _add_scenarios(sub: Any) -> None:
     sc = sub.add_parser("scenarios", help="list the scenario catalogue with expected verdicts")
     sc.add_argument("--json", action="store_true")
+
+
+def _add_check(sub: Any) -> None:
+    from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
+
     ck = sub.add_parser("check", help="explore a scenario: a proof, or a counterexample")
     ck.add_argument("scenario", help="a catalogue scenario, or a .py file defining build(world)")
     ck.add_argument("--variant")
@@ -76,9 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--no-shrink", action="store_true", help="print the run as found")
     ck.add_argument("--replay", metavar="TOKEN", help="replay a counterexample token")
     ck.add_argument("--json", action="store_true")
+
+
+def _add_replay(sub: Any) -> None:
     rp = sub.add_parser("replay", help="replay a token printed with a counterexample")
     rp.add_argument("token")
     rp.add_argument("--json", action="store_true")
+
+
+def _add_litmus(sub: Any) -> None:
     lt = sub.add_parser(
         "litmus",
         help="run C litmus tests: herd7-style verdicts and a summary",
@@ -96,13 +115,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lt.add_argument("--timeout", type=float, metavar="S", help="seconds per test")
     lt.add_argument("--json", action="store_true")
+
+
+def _add_lockdep(sub: Any) -> None:
+    from pagerace.cli import lockdep_cmd
+
     lockdep_cmd.add_parser(sub)
+
+
+def _add_cost(sub: Any) -> None:
+    from pagerace.cli import cost_cmd
+
     cost_cmd.add_parser(sub)
-    return p
+
+
+_COMMANDS: dict[str, Callable[[Any], None]] = {
+    "scenarios": _add_scenarios,
+    "check": _add_check,
+    "replay": _add_replay,
+    "litmus": _add_litmus,
+    "lockdep": _add_lockdep,
+    "cost": _add_cost,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and argv[0] in _COMMANDS else None
+    args = build_parser(command).parse_args(argv)
     try:
         if args.command == "scenarios":
             return _scenarios(args.json)
@@ -111,8 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "litmus":
             return _litmus(args)
         if args.command == "lockdep":
+            from pagerace.cli import lockdep_cmd
+
             return lockdep_cmd.run(args)
         if args.command == "cost":
+            from pagerace.cli import cost_cmd
+
             return cost_cmd.run(args)
         if args.replay:
             return _replay(args.replay, args.json)
@@ -241,6 +285,8 @@ def _check(args: argparse.Namespace) -> int:
             "--max-executions N makes N runs)",
             file=sys.stderr,
         )
+    from pagerace.cli.lockdep_cmd import BEYOND_RANGE_STEPS
+
     max_steps = BEYOND_RANGE_STEPS if beyond else DEFAULT_MAX_STEPS
     res = _explore(args, program, sc.replay_prefix(variant, args.model, resolved), max_steps)
     context = {
