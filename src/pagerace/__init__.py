@@ -9,17 +9,33 @@ calling :mod:`pagerace.kernel` primitives, then explore it with
 from typing import TYPE_CHECKING, Any
 
 from pagerace.core.errors import InputError, InternalError, PageraceError, UsageError
-from pagerace.explore import Counterexample, Finding, Program, Result, Stats, Trace, Val, World
 
 if TYPE_CHECKING:
-    from pagerace.explore import Options
+    from pagerace.explore import (
+        Counterexample,
+        Finding,
+        Options,
+        Program,
+        Result,
+        Stats,
+        Trace,
+        Val,
+        World,
+    )
+
+_FROM_EXPLORE = {
+    *("Counterexample", "Finding", "Options", "Program", "Result", "Stats", "Trace", "Val"),
+    "World",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Options":  # the explorer, imported on first use
-        from pagerace.explore import explorer
+    """The engine's names, imported on first use (``import pagerace.litmus`` does not
+    load the explorer)."""
+    if name in _FROM_EXPLORE:
+        from pagerace import explore
 
-        return explorer.Options
+        return getattr(explore, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -1,22 +1,31 @@
 """The engine: runs programs, makes every choice, explores (optimal DPOR), replays, shrinks."""
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from pagerace.explore.result import Counterexample, Finding, Result, Stats, Trace
+from pagerace.explore.finding import Finding
 from pagerace.explore.runtime import Program, World, fail, submit
 from pagerace.explore.values import Val
 
 if TYPE_CHECKING:
     from pagerace.explore.explorer import Options, explore
+    from pagerace.explore.result import Counterexample, Result, Stats, Trace
+
+# Imported on first use: a command that only reads litmus tests or lists scenarios does
+# not pay for the explorer (DPOR, TruSt, shrinking) nor for exploration results.
+_LAZY = {
+    "Options": "pagerace.explore.explorer",
+    "explore": "pagerace.explore.explorer",
+    "Counterexample": "pagerace.explore.result",
+    "Result": "pagerace.explore.result",
+    "Stats": "pagerace.explore.result",
+    "Trace": "pagerace.explore.result",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The explorer (DPOR, TruSt, shrinking) is imported on first use: a command that
-    only reads litmus tests or lists scenarios does not pay for it."""
-    if name in ("Options", "explore"):
-        from pagerace.explore import explorer
-
-        return getattr(explorer, name)
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

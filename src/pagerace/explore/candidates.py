@@ -32,12 +32,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
-from pagerace.explore.result import Finding
+from pagerace.explore.finding import Finding
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World, thread_body
 from pagerace.explore.values import EMPTY, Val, raw
 from pagerace.graph.events import Event, EventKind
@@ -48,8 +47,7 @@ MAX_PATH_EVENTS = 2000  # per thread path: a bound on runaway model loops
 MAX_ROUNDS = 16  # value-domain fixpoint rounds
 
 
-@dataclass(frozen=True, slots=True)
-class PathEvent:
+class PathEvent(NamedTuple):
     """One event of a thread path; dependencies are po indices of this thread's reads."""
 
     kind: EventKind
@@ -70,8 +68,7 @@ class PathEvent:
     written_key: Any = None
 
 
-@dataclass(slots=True)
-class ThreadPath:
+class ThreadPath(NamedTuple):
     """One complete path of one thread: its events and the World it ran in (litmus
     threads leave their registers there)."""
 
@@ -81,8 +78,7 @@ class ThreadPath:
     finding: Finding | None = None
 
 
-@dataclass(slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A consistent execution: its graph, the path of each thread, final memory."""
 
     graph: ExecutionGraph
@@ -91,13 +87,16 @@ class Candidate:
     flags: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
 class CandidateStats:
-    paths: int = 0
-    candidates: int = 0  # (paths, rf, co) combinations that passed per-location coherence
-    consistent: int = 0
-    rounds: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
+    """What a search counted (updated as it goes)."""
+
+    __slots__ = ("candidates", "consistent", "paths", "rounds")
+
+    def __init__(self) -> None:
+        self.paths = 0
+        self.candidates = 0  # (paths, rf, co) combinations that passed per-location coherence
+        self.consistent = 0
+        self.rounds = 0
 
 
 def value_key(v: Any) -> Any:
@@ -107,8 +106,7 @@ def value_key(v: Any) -> Any:
     return ("&", v.lid) if isinstance(v, Location) else v
 
 
-@dataclass(frozen=True, slots=True)
-class PathRun:
+class PathRun(NamedTuple):
     """One run of one thread: the path (None when an await could not pass), and per
     read in po order the location it read and the value the oracle gave it."""
 

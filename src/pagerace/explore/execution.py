@@ -15,7 +15,8 @@ import greenlet
 
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Op, OpKind
-from pagerace.explore.result import Finding, Trace
+from pagerace.explore.finding import Finding
+from pagerace.explore.result import Trace
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
 from pagerace.explore.values import Val, raw
 from pagerace.graph.events import Event, EventKind, SourceRef

@@ -24,9 +24,10 @@ from pagerace.explore.dpor import (
     step_info,
 )
 from pagerace.explore.execution import Execution
+from pagerace.explore.finding import Finding
 from pagerace.explore.observer import ObservedRun, Observer
 from pagerace.explore.replay import encode_schedule, replay
-from pagerace.explore.result import Counterexample, Finding, Result, Stats
+from pagerace.explore.result import Counterexample, Result, Stats
 from pagerace.explore.runtime import Program, World
 from pagerace.explore.shrink import shrink
 from pagerace.explore.strategies import MAX_STEPS, STRATEGIES, make_strategy

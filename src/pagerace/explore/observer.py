@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pagerace.explore.result import Finding
+from pagerace.explore.finding import Finding
 from pagerace.graph.events import Event
 
 

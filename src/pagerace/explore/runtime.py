@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
-from pagerace.explore.result import Finding
+from pagerace.explore.finding import Finding
 from pagerace.explore.values import EMPTY, Val, raw
 
 

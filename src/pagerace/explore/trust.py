@@ -52,7 +52,7 @@ import greenlet
 
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
-from pagerace.explore.result import Finding
+from pagerace.explore.finding import Finding
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
 from pagerace.explore.values import Val, raw
 from pagerace.graph.events import Event, EventKind, SourceRef

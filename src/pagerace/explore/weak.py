@@ -10,7 +10,8 @@ come from the model's ``races`` (the LKMM's ``data-race`` flag) and name both ac
 
 from __future__ import annotations
 
-from pagerace.explore.result import Counterexample, Finding, Trace
+from pagerace.explore.finding import Finding
+from pagerace.explore.result import Counterexample, Trace
 from pagerace.explore.trust import REF, Outcome
 from pagerace.graph.events import Event, EventKind
 from pagerace.graph.graph import ExecutionGraph

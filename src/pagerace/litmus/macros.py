@@ -15,17 +15,15 @@ Anything not in :data:`MACROS` is rejected by name before the test runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from pagerace import kernel as k
 
 LOC, PTR, VAL = "loc", "ptr", "val"
 
 
-@dataclass(frozen=True, slots=True)
-class Macro:
+class Macro(NamedTuple):
     name: str
     args: tuple[str, ...]
     call: Callable[..., Any]

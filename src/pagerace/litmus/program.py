@@ -17,7 +17,6 @@ from __future__ import annotations
 import operator
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pagerace import kernel as k
@@ -30,20 +29,23 @@ from pagerace.litmus.macros import LOC, MACROS, PTR
 from pagerace.litmus.resolve import Layout
 
 
-@dataclass(slots=True)
 class Run:
     """What one run leaves besides memory: each thread's final registers, or the first
     error a thread hit (a null dereference, pointer arithmetic, ...)."""
 
-    registers: list[dict[str, Any] | None]
-    error: InputError | None = None
+    __slots__ = ("error", "registers")
+
+    def __init__(self, registers: list[dict[str, Any] | None]) -> None:
+        self.registers = registers
+        self.error: InputError | None = None
 
 
-@dataclass(eq=False)
 class LitmusProgram:
-    test: s.LitmusTest
-    layout: Layout
-    runs: weakref.WeakKeyDictionary[World, Run] = field(default_factory=weakref.WeakKeyDictionary)
+    """A test as a :class:`Program`; ``runs``: what each run's World left."""
+
+    def __init__(self, test: s.LitmusTest, layout: Layout) -> None:
+        self.test, self.layout = test, layout
+        self.runs: weakref.WeakKeyDictionary[World, Run] = weakref.WeakKeyDictionary()
 
     def program(self) -> Program:
         return Program(self.test.name, self.build, {"litmus": self.test.file}, self.build_one)

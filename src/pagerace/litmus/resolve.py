@@ -9,7 +9,7 @@ The result, a :class:`Layout`, lists the shared variables and initial values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pagerace.core.errors import InputError
 from pagerace.litmus import syntax as s
@@ -21,8 +21,7 @@ _MACRO_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """Shared variables in creation order with their initial values (0 when absent),
     and per thread its registers and their initial values."""
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from pagerace.analyses.cost.observer import CostObserver
 from pagerace.explore.explorer import Options, explore
+from pagerace.explore.finding import Finding
 from pagerace.explore.observer import ObservedRun
 from pagerace.explore.replay import replay
-from pagerace.explore.result import Finding
 from pagerace.explore.runtime import Program
 
 
