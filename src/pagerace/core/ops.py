@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from pagerace.core.records import distinct
 
 
 class OpKind(enum.Enum):
@@ -85,8 +86,7 @@ class Location:
         return f"<{self.name}>"
 
 
-@dataclass(frozen=True, slots=True)
-class LockAction:
+class LockAction(NamedTuple):
     """Ghost information for lock primitives: which lock, acquired or released.
 
     ``key`` names the lock instance (``H.flags:PG_compound_lock``); ``cls`` is the lockdep
@@ -163,3 +163,6 @@ class Op(NamedTuple):
         """Whether the op touches shared memory (a scheduling point under SC): exactly
         the ops with a location (loads, stores, RMWs)."""
         return self.loc is not None
+
+
+distinct(LockAction)

@@ -3,11 +3,12 @@ memory model, kernel primitives or model code; :mod:`.result` gathers them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from pagerace.core.records import distinct
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One violated check, with the run that shows it.
 
     ``kind``, by who reports it:
@@ -46,3 +47,6 @@ class Finding:
     @property
     def signature(self) -> tuple[str, str]:
         return (self.kind, self.check or self.message)
+
+
+distinct(Finding)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import greenlet
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
+from pagerace.core.records import distinct
 from pagerace.explore.finding import Finding
 from pagerace.explore.values import EMPTY, Val, raw
 
@@ -104,13 +105,12 @@ class World:
         return self.mem[raw(loc).lid]
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
+class Program(NamedTuple):
     """A named concurrent program: ``build(world)`` sets it up afresh for every run."""
 
     name: str
     build: Callable[[World], None]
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = MappingProxyType({})
     # Optional: ``build`` with thread ``tid`` alone (as the World's only thread), for
     # engines that run one thread at a time (the candidate engine).
     build_thread: Callable[[World, int], None] | None = None
@@ -142,8 +142,7 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         self.irq_all: tuple[Location, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadDone:
+class ThreadDone(NamedTuple):
     finding: Finding | None
 
 
@@ -237,3 +236,6 @@ def peek_effect(op: Op, value: Any) -> tuple[bool, bool]:
         assert op.fn is not None
         return True, op.fn(value)[0] is not NO_WRITE
     return False, False
+
+
+distinct(Program, ThreadDone)

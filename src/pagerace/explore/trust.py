@@ -755,7 +755,7 @@ class Trust:
         out: list[Finding] = []
         for tid, d in enumerate(live.done):
             if isinstance(d, Finding):
-                out.append(replace(d, tid=tid))
+                out.append(d._replace(tid=tid))
         for e in sorted(g.events.values(), key=lambda e: e.stamp):
             loc = world.locations[e.lid] if e.lid is not None else None
             if e.check is not None and e.reads and not e.blocked:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from pagerace.core.records import distinct
 
 
 class EventKind(enum.Enum):
@@ -23,8 +24,7 @@ READ_KINDS = frozenset({EventKind.LOAD, EventKind.RMW, EventKind.RMW_FAIL, Event
 WRITE_KINDS = frozenset({EventKind.STORE, EventKind.RMW, EventKind.LOCK})
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRef:
+class SourceRef(NamedTuple):
     """Where in the model's Python source an event came from."""
 
     file: str
@@ -71,3 +71,6 @@ class Event(NamedTuple):
     @property
     def is_memory(self) -> bool:
         return self.reads or self.writes
+
+
+distinct(SourceRef)

@@ -9,16 +9,15 @@ followed by ``;``: ``0:r0=0; 1:r0=1; [x]=2;``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pagerace.core.ops import Location
+from pagerace.core.records import distinct
 from pagerace.explore.values import raw
 from pagerace.litmus import syntax as s
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Pointer:
+class Pointer(NamedTuple):
     """A final value that is the address of a shared variable."""
 
     name: str
@@ -122,3 +121,6 @@ def _operand(child: s.Prop, parent: s.And | s.Or) -> str:
     text = show_prop(child)
     nested = isinstance(child, s.And | s.Or) and type(child) is not type(parent)
     return f"({text})" if nested else text
+
+
+distinct(Pointer)

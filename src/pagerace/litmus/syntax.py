@@ -6,16 +6,15 @@ test has a name, an init block, one ``Pn(...)`` body per thread, optional
 ``exists``, ``~exists`` or ``forall``.  Every node carries its source position so that
 every later error can say ``file:line:col``.
 
-Nodes are :class:`~typing.NamedTuple` classes, immutable and slotted as frozen
-dataclasses are, but six times faster to create (24 classes: 6 ms instead of 36 ms, a
-tenth of the start-up of ``pagerace litmus``); two nodes are equal only if they are of
-one class (not as tuples: ``Shared("x", p) != Address("x", p)``).
+Nodes are named tuples equal only within their class (:mod:`pagerace.core.records`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from pagerace.core.records import distinct
 
 
 class Pos(NamedTuple):
@@ -215,21 +214,10 @@ class LitmusTest(NamedTuple):
     expected: str | None = None  # the "Result:" line of the doc comment (an LKMM verdict)
 
 
-def _same_class_eq(a: object, b: object) -> bool:
-    return type(a) is type(b) and tuple.__eq__(a, b)  # type: ignore[operator]
-
-
-def _same_class_ne(a: object, b: object) -> bool:
-    return not _same_class_eq(a, b)
-
-
-NODES: tuple[type[tuple[Any, ...]], ...] = (
+distinct(
     *(Pos, Num, Var, Unary, Binary, Cast, Call, Decl, Assign, ExprStmt, If, Param, Proc),
     *(Shared, Reg, Address, InitItem, Atom, Const, Not, And, Or, Condition, LitmusTest),
 )
-for _node in NODES:  # (assigned after the class is made: its tuple hash stays)
-    _node.__eq__ = _same_class_eq  # type: ignore[method-assign]
-    _node.__ne__ = _same_class_ne  # type: ignore[method-assign]
 
 
 # -- traversals ----------------------------------------------------------------------

@@ -20,10 +20,10 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from pagerace.core.errors import InputError, InternalError, UsageError
+from pagerace.core.records import distinct
 from pagerace.explore import Finding, World
 from pagerace.explore.candidates import Candidate, CandidateStats, candidates
 from pagerace.litmus import syntax as s
@@ -48,8 +48,7 @@ MODELS = ("sc", "tso", "lkmm", "cat:DIR")
 VERDICTS = ("Never", "Sometimes", "Always", "DEADLOCK")
 
 
-@dataclass(frozen=True, slots=True)
-class LitmusResult:
+class LitmusResult(NamedTuple):
     """One test's verdict (``status`` ``done``), or why there is none: ``error`` (bad
     input, ``error`` holds ``file:line:col: message``), ``timeout``, ``interrupted``."""
 
@@ -128,7 +127,7 @@ def run_file(
             _name(path), str(path), model, "error", error=str(e), elapsed_s=_since(start)
         )
     result = run_test(test, model, timeout_s)
-    return replace(result, elapsed_s=_since(start))
+    return result._replace(elapsed_s=_since(start))
 
 
 def run_test(
@@ -155,7 +154,7 @@ def run_test(
     try:
         lp = LitmusProgram(test, resolve(test))
     except InputError as e:
-        return replace(base, status="error", error=str(e))
+        return base._replace(status="error", error=str(e))
     tally = _Tally(test, lp, timeout_s)
     if (engine or ("dpor" if model == "sc" else "candidates")) == "candidates":
         return _run_candidates(lp, model_by_name(model), tally, base)
@@ -189,7 +188,7 @@ def _run_candidates(
         return tally.result(base, "timeout", f"exceeded --timeout {tally.timeout_s:g} s")
     except KeyboardInterrupt:
         return tally.result(base, "interrupted", "interrupted (Ctrl-C)")
-    return replace(tally.result(base, "done"), flags=tuple(sorted(flags)))
+    return tally.result(base, "done")._replace(flags=tuple(sorted(flags)))
 
 
 def run_paths(
@@ -299,8 +298,7 @@ class _Tally:
 
     def result(self, base: LitmusResult, status: str, error: str = "") -> LitmusResult:
         states = sorted(self.states, key=sort_key) if status == "done" else []
-        return replace(
-            base,
+        return base._replace(
             status=status,
             error=error,
             states=tuple(show_state(st) for st in states),
@@ -318,3 +316,6 @@ def _uses_srcu(test: s.LitmusTest) -> bool:
 
 def _since(start: float) -> float:
     return time.perf_counter() - start
+
+
+distinct(LitmusResult)
