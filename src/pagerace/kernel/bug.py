@@ -3,7 +3,6 @@ with a ``bug-on`` finding naming the condition's source text."""
 
 from __future__ import annotations
 
-import linecache
 import sys
 from typing import Any
 
@@ -11,6 +10,8 @@ from pagerace.explore.runtime import fail
 
 
 def _where() -> tuple[str, str]:
+    import linecache  # (when a BUG_ON fires, not on every start-up)
+
     frame = sys._getframe(2)
     text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
     return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}", text
