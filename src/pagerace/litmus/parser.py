@@ -25,18 +25,13 @@ from typing import Any
 
 from pagerace.core.errors import InputError
 from pagerace.litmus import syntax as s
-from pagerace.litmus.build import Build, Inline
+from pagerace.litmus.build import Build, Inline, Token
 
 _RESULT = re.compile(r"^[ \t]*(?:\(\*|\*)?[ \t]*Result:[ \t]*([A-Za-z]+(?:[ \t]+DATARACE)?)", re.M)
 _REJECTED = frozenset({"UNSUPPORTED"})  # lark reports it: "unsupported C: `while`"
 
 
-class Token(str):
-    """A token: its text, with the attributes of lark's ``Token`` the rules read."""
-
-    type: str
-    line: int
-    column: int
+new_token = tuple.__new__  # (a named tuple's own __new__ is a Python-level call)
 
 
 class _Rejected(Exception):
@@ -170,8 +165,7 @@ def _parse(text: str, build: Build) -> Any:
                     kind = literals[value]
                 if kind in _REJECTED:
                     raise _Rejected
-            tok = str.__new__(Token, value)
-            tok.type, tok.line, tok.column = kind, line, start - line_start + 1
+            tok = new_token(Token, (kind, value, line, start - line_start + 1))
         while True:
             act = row.get(kind)
             if act is None:
