@@ -14,10 +14,11 @@ report its threads' lock sequences imply; other executions can only add more.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pagerace.cli import print_json
 from pagerace.core.errors import UsageError
+from pagerace.core.records import Record
 from pagerace.explore.strategies import STRATEGIES
 
 if TYPE_CHECKING:  # imported where used: every command builds this parser
@@ -72,7 +73,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
 
 
-class _Setup(NamedTuple):
+class _Setup(Record):
     program: Program
     title: str
     options: Options

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 
 
 class OpKind(enum.Enum):
@@ -86,7 +86,7 @@ class Location:
         return f"<{self.name}>"
 
 
-class LockAction(NamedTuple):
+class LockAction(Record):
     """Ghost information for lock primitives: which lock, acquired or released.
 
     ``key`` names the lock instance (``H.flags:PG_compound_lock``); ``cls`` is the lockdep
@@ -163,6 +163,3 @@ class Op(NamedTuple):
         """Whether the op touches shared memory (a scheduling point under SC): exactly
         the ops with a location (loads, stores, RMWs)."""
         return self.loc is not None
-
-
-distinct(LockAction)

@@ -32,10 +32,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from pagerace.core.errors import InternalError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
+from pagerace.core.records import Record
 from pagerace.explore.finding import Finding
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World, thread_body
 from pagerace.explore.values import EMPTY, Val, raw
@@ -47,7 +48,7 @@ MAX_PATH_EVENTS = 2000  # per thread path: a bound on runaway model loops
 MAX_ROUNDS = 16  # value-domain fixpoint rounds
 
 
-class PathEvent(NamedTuple):
+class PathEvent(Record):
     """One event of a thread path; dependencies are po indices of this thread's reads."""
 
     kind: EventKind
@@ -68,7 +69,7 @@ class PathEvent(NamedTuple):
     written_key: Any = None
 
 
-class ThreadPath(NamedTuple):
+class ThreadPath(Record):
     """One complete path of one thread: its events and the World it ran in (litmus
     threads leave their registers there)."""
 
@@ -78,7 +79,7 @@ class ThreadPath(NamedTuple):
     finding: Finding | None = None
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     """A consistent execution: its graph, the path of each thread, final memory."""
 
     graph: ExecutionGraph
@@ -106,7 +107,7 @@ def value_key(v: Any) -> Any:
     return ("&", v.lid) if isinstance(v, Location) else v
 
 
-class PathRun(NamedTuple):
+class PathRun(Record):
     """One run of one thread: the path (None when an await could not pass), and per
     read in po order the location it read and the value the oracle gave it."""
 

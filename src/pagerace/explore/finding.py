@@ -3,12 +3,10 @@ memory model, kernel primitives or model code; :mod:`.result` gathers them."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     """One violated check, with the run that shows it.
 
     ``kind``, by who reports it:
@@ -47,6 +45,3 @@ class Finding(NamedTuple):
     @property
     def signature(self) -> tuple[str, str]:
         return (self.kind, self.check or self.message)
-
-
-distinct(Finding)

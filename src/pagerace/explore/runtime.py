@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import greenlet
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from pagerace.core.errors import ModelError
 from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 from pagerace.explore.finding import Finding
 from pagerace.explore.values import EMPTY, Val, raw
 
@@ -105,7 +105,7 @@ class World:
         return self.mem[raw(loc).lid]
 
 
-class Program(NamedTuple):
+class Program(Record):
     """A named concurrent program: ``build(world)`` sets it up afresh for every run."""
 
     name: str
@@ -142,7 +142,7 @@ class ModelThread(greenlet.greenlet):  # type: ignore[misc]
         self.irq_all: tuple[Location, ...] = ()
 
 
-class ThreadDone(NamedTuple):
+class ThreadDone(Record):
     finding: Finding | None
 
 
@@ -236,6 +236,3 @@ def peek_effect(op: Op, value: Any) -> tuple[bool, bool]:
         assert op.fn is not None
         return True, op.fn(value)[0] is not NO_WRITE
     return False, False
-
-
-distinct(Program, ThreadDone)

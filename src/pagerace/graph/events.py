@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any, NamedTuple
 
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 
 
 class EventKind(enum.Enum):
@@ -24,7 +24,7 @@ READ_KINDS = frozenset({EventKind.LOAD, EventKind.RMW, EventKind.RMW_FAIL, Event
 WRITE_KINDS = frozenset({EventKind.STORE, EventKind.RMW, EventKind.LOCK})
 
 
-class SourceRef(NamedTuple):
+class SourceRef(Record):
     """Where in the model's Python source an event came from."""
 
     file: str
@@ -71,6 +71,3 @@ class Event(NamedTuple):
     @property
     def is_memory(self) -> bool:
         return self.reads or self.writes
-
-
-distinct(SourceRef)

@@ -9,13 +9,14 @@ tenth of the time).
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from pagerace.core.errors import InputError
+from pagerace.core.records import Record
 from pagerace.litmus import syntax as s
 
 
-class Token(NamedTuple):
+class Token(Record):
     """A token of :mod:`.parser`."""
 
     type: str

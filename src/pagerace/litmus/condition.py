@@ -9,15 +9,15 @@ followed by ``;``: ``0:r0=0; 1:r0=1; [x]=2;``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from pagerace.core.ops import Location
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 from pagerace.explore.values import raw
 from pagerace.litmus import syntax as s
 
 
-class Pointer(NamedTuple):
+class Pointer(Record):
     """A final value that is the address of a shared variable."""
 
     name: str
@@ -121,6 +121,3 @@ def _operand(child: s.Prop, parent: s.And | s.Or) -> str:
     text = show_prop(child)
     nested = isinstance(child, s.And | s.Or) and type(child) is not type(parent)
     return f"({text})" if nested else text
-
-
-distinct(Pointer)

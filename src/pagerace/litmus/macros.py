@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from pagerace import kernel as k
+from pagerace.core.records import Record
 
 LOC, PTR, VAL = "loc", "ptr", "val"
 
 
-class Macro(NamedTuple):
+class Macro(Record):
     name: str
     args: tuple[str, ...]
     call: Callable[..., Any]

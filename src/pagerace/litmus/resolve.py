@@ -9,9 +9,8 @@ The result, a :class:`Layout`, lists the shared variables and initial values.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from pagerace.core.errors import InputError
+from pagerace.core.records import Record
 from pagerace.litmus import syntax as s
 from pagerace.litmus.macros import LOC, MACROS, PTR
 
@@ -21,7 +20,7 @@ _MACRO_HINT = (
 )
 
 
-class Layout(NamedTuple):
+class Layout(Record):
     """Shared variables in creation order with their initial values (0 when absent),
     and per thread its registers and their initial values."""
 

@@ -12,12 +12,11 @@ Nodes are named tuples equal only within their class (:mod:`pagerace.core.record
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 
 
-class Pos(NamedTuple):
+class Pos(Record):
     line: int
     col: int
 
@@ -25,19 +24,19 @@ class Pos(NamedTuple):
 # -- C expressions -------------------------------------------------------------------
 
 
-class Num(NamedTuple):
+class Num(Record):
     value: int
     pos: Pos
 
 
-class Var(NamedTuple):
+class Var(Record):
     """A register (a local of the thread) or a parameter (a pointer to a shared variable)."""
 
     name: str
     pos: Pos
 
 
-class Unary(NamedTuple):
+class Unary(Record):
     """``op`` is one of ``*`` (deref), ``&`` (address of), ``!``, ``-``, ``~``."""
 
     op: str
@@ -45,14 +44,14 @@ class Unary(NamedTuple):
     pos: Pos
 
 
-class Binary(NamedTuple):
+class Binary(Record):
     op: str  # the C operator: "+", "==", "&&", ...
     left: Expr
     right: Expr
     pos: Pos
 
 
-class Cast(NamedTuple):
+class Cast(Record):
     """``(void)e``, ``(int)e``, ...: the value of ``e`` (``void`` discards it)."""
 
     type: str
@@ -60,7 +59,7 @@ class Cast(NamedTuple):
     pos: Pos
 
 
-class Call(NamedTuple):
+class Call(Record):
     """A kernel macro: ``READ_ONCE(*x)``, ``smp_mb()``, ``atomic_inc(v)``, ..."""
 
     name: str
@@ -74,7 +73,7 @@ Expr = Num | Var | Unary | Binary | Cast | Call
 # -- statements ----------------------------------------------------------------------
 
 
-class Decl(NamedTuple):
+class Decl(Record):
     """``int r0;`` or ``int r0 = e;``: one per declarator."""
 
     name: str
@@ -82,7 +81,7 @@ class Decl(NamedTuple):
     pos: Pos
 
 
-class Assign(NamedTuple):
+class Assign(Record):
     """``r0 = e;`` (a register) or ``*p = e;`` (a plain store)."""
 
     target: Expr
@@ -90,12 +89,12 @@ class Assign(NamedTuple):
     pos: Pos
 
 
-class ExprStmt(NamedTuple):
+class ExprStmt(Record):
     expr: Expr
     pos: Pos
 
 
-class If(NamedTuple):
+class If(Record):
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]
@@ -105,13 +104,13 @@ class If(NamedTuple):
 Stmt = Decl | Assign | ExprStmt | If
 
 
-class Param(NamedTuple):
+class Param(Record):
     name: str
     type: str  # "int *", "spinlock_t *", ...
     pos: Pos
 
 
-class Proc(NamedTuple):
+class Proc(Record):
     """One thread, ``P<index>(params) { body }``."""
 
     index: int  # type: ignore[assignment]  # (the field hides tuple.index)
@@ -123,14 +122,14 @@ class Proc(NamedTuple):
 # -- the init block and the final condition --------------------------------------------
 
 
-class Shared(NamedTuple):
+class Shared(Record):
     """A shared variable in the init block or a condition: ``x``, ``[x]``."""
 
     name: str
     pos: Pos
 
 
-class Reg(NamedTuple):
+class Reg(Record):
     """A register of one thread: ``0:r0``."""
 
     proc: int
@@ -141,7 +140,7 @@ class Reg(NamedTuple):
 Target = Shared | Reg
 
 
-class Address(NamedTuple):
+class Address(Record):
     """The address of a shared variable as a value: ``&x``, or ``x`` in ``p=x``."""
 
     name: str
@@ -151,7 +150,7 @@ class Address(NamedTuple):
 Value = int | Address
 
 
-class InitItem(NamedTuple):
+class InitItem(Record):
     """``int x = 1;``, ``0:r1=0;``, ``int *p = &x;``, ``atomic_t v = ATOMIC_INIT(1);``."""
 
     target: Target
@@ -160,7 +159,7 @@ class InitItem(NamedTuple):
     pos: Pos
 
 
-class Atom(NamedTuple):
+class Atom(Record):
     """``loc = value`` (``negated``: ``loc != value``)."""
 
     loc: Target
@@ -169,23 +168,23 @@ class Atom(NamedTuple):
     pos: Pos
 
 
-class Const(NamedTuple):
+class Const(Record):
     value: bool
     pos: Pos
 
 
-class Not(NamedTuple):
+class Not(Record):
     prop: Prop
     pos: Pos
 
 
-class And(NamedTuple):
+class And(Record):
     left: Prop
     right: Prop
     pos: Pos
 
 
-class Or(NamedTuple):
+class Or(Record):
     left: Prop
     right: Prop
     pos: Pos
@@ -194,7 +193,7 @@ class Or(NamedTuple):
 Prop = Atom | Const | Not | And | Or
 
 
-class Condition(NamedTuple):
+class Condition(Record):
     """``quantifier``: ``exists``, ``~exists`` or ``forall``.  A test without one gets
     ``forall (true)``, as herd7 does."""
 
@@ -203,7 +202,7 @@ class Condition(NamedTuple):
     pos: Pos
 
 
-class LitmusTest(NamedTuple):
+class LitmusTest(Record):
     name: str
     file: str
     init: tuple[InitItem, ...]
@@ -212,12 +211,6 @@ class LitmusTest(NamedTuple):
     filter: Prop | None
     condition: Condition
     expected: str | None = None  # the "Result:" line of the doc comment (an LKMM verdict)
-
-
-distinct(
-    *(Pos, Num, Var, Unary, Binary, Cast, Call, Decl, Assign, ExprStmt, If, Param, Proc),
-    *(Shared, Reg, Address, InitItem, Atom, Const, Not, And, Or, Condition, LitmusTest),
-)
 
 
 # -- traversals ----------------------------------------------------------------------

@@ -20,10 +20,10 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from pagerace.core.errors import InputError, InternalError, UsageError
-from pagerace.core.records import distinct
+from pagerace.core.records import Record
 from pagerace.explore import Finding, World
 from pagerace.explore.candidates import Candidate, CandidateStats, candidates
 from pagerace.litmus import syntax as s
@@ -48,7 +48,7 @@ MODELS = ("sc", "tso", "lkmm", "cat:DIR")
 VERDICTS = ("Never", "Sometimes", "Always", "DEADLOCK")
 
 
-class LitmusResult(NamedTuple):
+class LitmusResult(Record):
     """One test's verdict (``status`` ``done``), or why there is none: ``error`` (bad
     input, ``error`` holds ``file:line:col: message``), ``timeout``, ``interrupted``."""
 
@@ -316,6 +316,3 @@ def _uses_srcu(test: s.LitmusTest) -> bool:
 
 def _since(start: float) -> float:
     return time.perf_counter() - start
-
-
-distinct(LitmusResult)
