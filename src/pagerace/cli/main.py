@@ -549,6 +549,8 @@ def _litmus(args: argparse.Namespace) -> int:
     from pagerace.litmus import run_paths
     from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
 
+    _freeze_imports()
+
     model = args.model
     model_by_name(model)  # an unknown model, or a cat directory that does not load
     if args.timeout is not None and not args.timeout > 0:
@@ -568,6 +570,15 @@ def _litmus(args: argparse.Namespace) -> int:
         print(summary_table(results, model))
         print("\n".join(summary_lines(results, model)))
     return _litmus_exit(results)
+
+
+def _freeze_imports() -> None:
+    """Move what importing made (modules, classes, functions) out of the cyclic garbage
+    collector's view: its collections during a run then look at the run's objects only
+    (a litmus run over the kernel's corpus: 10 M fewer instructions)."""
+    import gc
+
+    gc.freeze()
 
 
 def _litmus_exit(results: list[LitmusResult]) -> int:
