@@ -30,7 +30,6 @@ explorer handles kernel scenarios).
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -381,12 +380,19 @@ def _grow(
 
 def _most_writes(paths: list[list[ThreadPath]]) -> dict[int, int]:
     """Per location, the most writes of it one execution can have (one path a thread)."""
-    most: Counter[int] = Counter()
+    most: dict[int, int] = {}
     for per_thread in paths:
-        here: Counter[int] = Counter()
+        here: dict[int, int] = {}
         for p in per_thread:
-            here |= Counter(e.lid for e in p.events if e.writes and e.lid is not None)
-        most += here
+            count: dict[int, int] = {}
+            for e in p.events:
+                if e.writes and e.lid is not None:
+                    count[e.lid] = count.get(e.lid, 0) + 1
+            for lid, n in count.items():
+                if n > here.get(lid, 0):
+                    here[lid] = n
+        for lid, n in here.items():
+            most[lid] = most.get(lid, 0) + n
     return most
 
 
