@@ -1,6 +1,6 @@
 """pagerace litmus against herd7's recorded results on the kernel corpus.
 
-Usage: python3 bench/litmus_vs_herd.py [--model lkmm|cat:DIR] [--runs N] [CORPUS]
+Usage: python3 bench/litmus_vs_herd.py [--model lkmm|cat:DIR] [--runs N | --command N] [CORPUS]
 
 For every test in CORPUS (default: ../shared/litmus/kernel) runs ``pagerace litmus``'s
 engine in this process and prints, beside herd7's figures from ``expected.tsv``, the
@@ -10,12 +10,19 @@ examined and the time; then the totals.  Exit 1 if any test disagrees with herd7
 ``--runs N``: the whole corpus N times, each in a fresh process (this script again),
 then the minimum, median and maximum of the per-test times summed: on a shared 2-vCPU
 machine one run's total varies by a third or more.
+
+``--command N``: the whole command, ``pagerace litmus CORPUS --model M`` (as
+``python -m pagerace``), N times: each run's wall time from start to exit (Python's
+start-up, imports, parsing, exploration, output) and its CPU time, then their minimum,
+median and maximum beside herd7's total (the bar: less than herd7's ``herd7_time_s``
+summed, in one process).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import statistics
 import subprocess
 import sys
@@ -32,7 +39,10 @@ def main() -> int:
     ap.add_argument("corpus", nargs="?", default=str(DEFAULT))
     ap.add_argument("--model", default="lkmm")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--command", type=int, default=0, metavar="N")
     args = ap.parse_args()
+    if args.command:
+        return command(args.command, args.model, args.corpus)
     if args.runs > 1:
         return runs(args.runs, args.model, args.corpus)
     corpus = Path(args.corpus)
@@ -77,6 +87,35 @@ def runs(n: int, model: str, corpus: str) -> int:
     print(
         f"{n} runs: pagerace per-test times summed: min {min(totals):.2f} s, median "
         f"{statistics.median(totals):.2f} s, max {max(totals):.2f} s"
+    )
+    return 0
+
+
+def command(n: int, model: str, corpus: str) -> int:
+    with open(Path(corpus) / "expected.tsv") as f:
+        herd = sum(float(row["herd7_time_s"]) for row in csv.DictReader(f, delimiter="\t"))
+    argv = [sys.executable, "-m", "pagerace", "litmus", corpus, "--model", model]
+    walls, cpus = [], []
+    for i in range(n):
+        before = os.times()
+        start = time.perf_counter()
+        out = subprocess.run(argv, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        if out.returncode:
+            print(out.stdout[-2000:], out.stderr[-2000:], sep="\n")
+            return out.returncode
+        walls.append(wall)
+        cpus.append(cpu)
+        print(f"run {i + 1}: wall {wall:.3f} s, cpu {cpu:.3f} s")
+    print(
+        f"{n} runs of `pagerace litmus {corpus} --model {model}`: wall min {min(walls):.3f} "
+        f"median {statistics.median(walls):.3f} max {max(walls):.3f} s; cpu min "
+        f"{min(cpus):.3f} median {statistics.median(cpus):.3f} max {max(cpus):.3f} s; "
+        f"herd7 {herd:.2f} s (herd7_time_s summed)"
     )
     return 0
 
