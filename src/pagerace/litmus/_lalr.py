@@ -131,6 +131,40 @@ LITERALS = {
     '*': 'STAR',
     '~': 'TILDE',
 }
+# per literal: the regex terminals before it that match wherever it does (they
+# take no context: no look-around or boundary), so that it never matches first
+SHADOWED = {
+    'ATOMIC_INIT': ('NAME', 'TEST_NAME'),
+    'LOCATIONS': ('NAME', 'TEST_NAME'),
+    'EXISTS': ('NAME', 'TEST_NAME'),
+    'FILTER': ('NAME', 'TEST_NAME'),
+    'FORALL': ('NAME', 'TEST_NAME'),
+    'FALSE': ('NAME', 'TEST_NAME'),
+    'ELSE': ('NAME', 'TEST_NAME'),
+    'TRUE': ('NAME', 'TEST_NAME'),
+    'NOT': ('NAME', 'TEST_NAME'),
+    'IF': ('NAME', 'TEST_NAME'),
+    '__ANON_0': ('TEST_NAME',),
+    '__ANON_1': ('TEST_NAME', 'BINOP'),
+    '__ANON_2': ('TEST_NAME', 'BINOP'),
+    '__ANON_3': ('TEST_NAME', 'BINOP'),
+    '__ANON_4': ('TEST_NAME', 'BINOP'),
+    'AMP': ('TEST_NAME', 'BINOP'),
+    'BANG': ('TEST_NAME',),
+    'C': ('NAME', 'TEST_NAME'),
+    'COMMA': ('TEST_NAME',),
+    'EQUAL': ('TEST_NAME',),
+    'LBRACE': ('TEST_NAME',),
+    'LPAR': ('TEST_NAME',),
+    'LSQB': ('TEST_NAME',),
+    'MINUS': ('TEST_NAME', 'BINOP'),
+    'RBRACE': ('TEST_NAME',),
+    'RPAR': ('TEST_NAME',),
+    'RSQB': ('TEST_NAME',),
+    'SEMICOLON': ('TEST_NAME',),
+    'STAR': ('TEST_NAME', 'BINOP'),
+    'TILDE': ('TEST_NAME',),
+}
 START = 0
 END = 2
 # (length, symbol, callback name, ?rule, kept children (index, inlined,

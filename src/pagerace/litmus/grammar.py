@@ -313,6 +313,11 @@ def tables_source() -> str:
         "LITERALS = {",
         *(f"    {t.pattern.value!r}: {t.name!r}," for t in scanned if t.pattern.type == "str"),
         "}",
+        "# per literal: the regex terminals before it that match wherever it does (they",
+        "# take no context: no look-around or boundary), so that it never matches first",
+        "SHADOWED = {",
+        *(f"    {n!r}: {s!r}," for n, s in _shadowed(scanned).items()),
+        "}",
         "START = 0",
         f"END = {number[table.end_states['start']]!r}",
         "# (length, symbol, callback name, ?rule, kept children (index, inlined,",
@@ -351,6 +356,54 @@ def _rule_entry(rule: Any) -> tuple[Any, ...]:
     name = rule.alias or options.template_source or rule.origin.name
     expand1 = bool(options.expand1 and not rule.alias)
     return (len(expansion), str(rule.origin.name), str(name), expand1, tuple(keep), nones)
+
+
+def _shadowed(order: list[Any]) -> dict[str, tuple[str, ...]]:
+    """Per literal terminal, the regex terminals earlier in ``order`` that match a
+    prefix of its text and look at nothing but what they match: wherever the literal
+    matches, one of them matches first (lark then makes a match that spells the
+    literal that literal, where the state accepts it)."""
+    import re
+
+    out: dict[str, tuple[str, ...]] = {}
+    for i, lit in enumerate(order):
+        if lit.pattern.type != "str":
+            continue
+        by = tuple(
+            t.name
+            for t in order[:i]
+            if t.pattern.type == "re"
+            and not _asserts(t.pattern.to_regexp())
+            and re.match(t.pattern.to_regexp(), lit.pattern.value)
+        )
+        if by:
+            out[lit.name] = by
+    return out
+
+
+def _asserts(regex: str) -> bool:
+    """Whether ``regex`` has a look-around, a boundary or an anchor (its match then
+    depends on the text around it)."""
+    import importlib
+
+    sre: Any = importlib.import_module("re._parser")
+
+    def walk(items: Any) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name in ("AT", "ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS"):
+                return True
+            if name in ("SUBPATTERN",) and walk(arg[-1]):
+                return True
+            if name == "ATOMIC_GROUP" and walk(arg):
+                return True
+            if name == "BRANCH" and any(walk(alt) for alt in arg[1]):
+                return True
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and walk(arg[2]):
+                return True
+        return False
+
+    return walk(sre.parse(regex))
 
 
 _ASCII = [chr(i) for i in range(128)]

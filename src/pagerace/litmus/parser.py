@@ -90,6 +90,7 @@ class _Tables:
         self.start, self.end = _lalr.START, _lalr.END
         self.regex = dict(_lalr.TERMINALS)
         self.first = _lalr.FIRST
+        self.shadowed = _lalr.SHADOWED
         self.rules = tuple(_Rule(e) for e in _lalr.RULES)
         self.literals = _lalr.LITERALS
         self.text = {name: value for value, name in self.literals.items()}
@@ -105,6 +106,8 @@ class _Tables:
         accepts = [n for n in self.regex if n in self.rows[state]]
         if c < "\x80":
             accepts = [n for n in accepts if c in self.first[n]]
+        # A literal after a terminal that matches wherever it does never matches first.
+        accepts = [n for n in accepts if not set(self.shadowed.get(n, ())) & {*accepts}]
         if len(accepts) == 1 and accepts[0] in self.text:
             got: Any = (accepts[0], self.text[accepts[0]])
         else:
