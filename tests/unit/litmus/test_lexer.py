@@ -69,7 +69,7 @@ def test_edited_texts_parse_or_fail_as_with_larks_lexer(data):
         elif edit == "duplicate":
             text = text[:i] + text[i : i + 1] + text[i:]
         else:
-            char = data.draw(st.sampled_from(list("(){};,*&=~!-+/\\[]:0x a\n")))
+            char = data.draw(st.sampled_from([*"(){};,*&=~!-+/\\[]:0x a\n", "é"]))
             text = text[:i] + char + text[i + 1 :]
     same(text)
 
