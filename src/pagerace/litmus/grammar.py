@@ -192,8 +192,11 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> InputError:
         return InputError(file, line, col, f"unexpected character {tok[0]!r}")
     expected = _accepts(e)
     if expected & {"C", "TEST_NAME"}:
+        what = "end of file" if tok.type == "$END" else f"`{tok}`"
+        if "C" in expected and tok.type == "$END":
+            what = "end of file: the file has no test (it is empty, or only comments)"
         return InputError(
-            file, line, col, f"unexpected `{tok}`", "a C litmus test starts with `C NAME`"
+            file, line, col, f"unexpected {what}", "a C litmus test starts with `C NAME`"
         )
     prev = e.token_history[-1] if e.token_history else None
     if (

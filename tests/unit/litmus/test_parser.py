@@ -197,3 +197,16 @@ def test_syntax_nodes_of_different_classes_are_never_equal():
     assert s.Shared("x", pos) == s.Shared("x", s.Pos(1, 1))
     assert s.Var("r0", pos) != ("r0", pos)
     assert len({s.Shared("x", pos), s.Address("x", pos)}) == 2
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "(* only a comment *)\n"])
+def test_a_file_without_a_test_says_so(text):
+    with pytest.raises(InputError, match=r"t\.litmus:1:1: unexpected end of file: the file has"):
+        parse_text(text, "t.litmus")
+
+
+def test_a_test_name_missing_is_reported_at_the_end():
+    with pytest.raises(
+        InputError, match=r"(?s)t\.litmus:1:1: unexpected end of file\n.*starts with `C NAME`"
+    ):
+        parse_text("C", "t.litmus")
