@@ -9,6 +9,7 @@ calling :mod:`pagerace.kernel` primitives, then explore it with
 from typing import TYPE_CHECKING, Any
 
 from pagerace.core.errors import InputError, InternalError, PageraceError, UsageError
+from pagerace.core.lazy import submodule
 
 if TYPE_CHECKING:
     from pagerace.explore import (
@@ -32,11 +33,15 @@ _FROM_EXPLORE = {
 def __getattr__(name: str) -> Any:
     """The engine's names, imported on first use (``import pagerace.litmus`` does not
     load the explorer)."""
-    if name in _FROM_EXPLORE:
-        from pagerace import explore
+    from importlib import import_module
 
-        return getattr(explore, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _FROM_EXPLORE:
+        return getattr(import_module("pagerace.explore"), name)
+    return submodule(__name__, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __version__ = "0.1.0"

@@ -185,3 +185,29 @@ def test_the_kernel_corpus_by_default_gets_its_lkmm_headers_and_exits_0(capsys):
     assert code == 0
     assert "47 tests under --model lkmm: 32 Never, 15 Sometimes, 0 Always" in out
     assert "DIFFERS" not in out
+
+
+def test_the_summary_is_one_aligned_row_per_test_under_its_head(capsys, tmp_path):
+    write(tmp_path / "a" / "SB.litmus", sb("Never"))
+    write(tmp_path / "b" / "SB-longer-name.litmus", sb("Sometimes", "-longer-name"))
+    code, out, _ = run(capsys, str(tmp_path), "--model", "sc")
+    assert code == 1  # SB-longer-name: Never under sc, its header says Sometimes
+    lines = out.splitlines()
+    top = lines.index("pagerace litmus --model sc")
+    head, rule, first, second = lines[top + 1 : top + 5]
+    assert head.split() == ["test", "observation", "Result:", "(LKMM)", "vs", "header", "time"]
+    assert set(rule) == {"-", " "}
+    assert first.split()[:6] == ["SB", "Never", "0", "3", "Never", "agrees"]
+    assert second.split()[:6] == ["SB-longer-name", "Never", "0", "3", "Sometimes", "DIFFERS"]
+    # Columns start where the head's do; the time is aligned right.
+    for row in (first, second):
+        assert row.index(row.split()[1]) == head.index("observation")
+        assert len(row) == len(rule)
+
+
+def test_paths_are_named_as_given_without_dot_segments(capsys, tmp_path, monkeypatch):
+    write(tmp_path / "d" / "SB.litmus", sb("Sometimes"))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "./d/", "--json")
+    assert code == 0
+    assert json.loads(out)["tests"][0]["file"] == "d/SB.litmus"

@@ -167,9 +167,13 @@ _COMMANDS: dict[str, Callable[[Any], None]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; ``argv`` None: this process's (then the process is pagerace's
+    own, and the litmus command may freeze what it imported: see _freeze_imports)."""
+    own_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in _COMMANDS else None
     args = build_parser(command).parse_args(argv)
+    args.own_process = own_process
     try:
         if args.command == "scenarios":
             return _scenarios(args.json)
@@ -549,8 +553,8 @@ def _litmus(args: argparse.Namespace) -> int:
     from pagerace.litmus import run_paths
     from pagerace.report.litmus import herd_text, litmus_json, summary_lines, summary_table
 
-    _freeze_imports()
-
+    if args.own_process:
+        _freeze_imports()
     model = args.model
     model_by_name(model)  # an unknown model, or a cat directory that does not load
     if args.timeout is not None and not args.timeout > 0:
@@ -575,7 +579,8 @@ def _litmus(args: argparse.Namespace) -> int:
 def _freeze_imports() -> None:
     """Move what importing made (modules, classes, functions) out of the cyclic garbage
     collector's view: its collections during a run then look at the run's objects only
-    (a litmus run over the kernel's corpus: 10 M fewer instructions)."""
+    (a litmus run over the kernel's corpus: 10 M fewer instructions).  Only in a process
+    of its own: frozen objects are never collected (tests call ``main`` many times)."""
     import gc
 
     gc.freeze()

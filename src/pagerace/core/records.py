@@ -22,12 +22,15 @@ from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 
-def _eq(a: object, b: object) -> bool:
-    return type(a) is type(b) and tuple.__eq__(a, b)  # type: ignore[operator]
+def _eq(a: object, b: object) -> Any:
+    if type(a) is type(b):
+        return tuple.__eq__(a, b)  # type: ignore[operator]
+    return False if isinstance(b, tuple) else NotImplemented  # (``mock.ANY`` decides)
 
 
-def _ne(a: object, b: object) -> bool:
-    return not _eq(a, b)
+def _ne(a: object, b: object) -> Any:
+    same = _eq(a, b)
+    return same if same is NotImplemented else not same
 
 
 # What a record class may not define (the named tuple's own), and what is not copied.
@@ -44,6 +47,9 @@ class _RecordMeta(type):
             return super().__new__(mcls, name, bases, ns)
         annotations: dict[str, Any] = ns.get("__annotations__", {})
         defaults = [ns[f] for f in annotations if f in ns]
+        given = [f in ns for f in annotations]
+        if given != sorted(given):
+            raise TypeError(f"{name}: a field without a default follows one with a default")
         cls = namedtuple(name, annotations, defaults=defaults, module=ns["__module__"])  # type: ignore[misc]
         cls.__annotations__ = dict(annotations)
         for key, value in ns.items():

@@ -165,6 +165,16 @@ def parse(text: str, file: str, expected: str | None, parser: Lark | None = None
         test: s.LitmusTest = (parser or lark_parser()).parse(text)  # type: ignore[assignment]
     except _Unsupported as e:
         t = e.token
+        ctx = e.__context__
+        if isinstance(ctx, UnexpectedCharacters):
+            # lark's contextual lexer, stuck, asked its root lexer for the token to name
+            # in the error (its callback raised): where no statement may start, the
+            # keyword is just unexpected.
+            history = [x for x in ctx.token_history or () if x is not None]
+            unexpected = UnexpectedToken(  # type: ignore[no-untyped-call]
+                t, ctx.allowed, state=ctx.state, token_history=history or None
+            )
+            raise _syntax_error(unexpected, text, file) from None
         raise InputError(
             file,
             t.line or 1,
@@ -188,7 +198,8 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> InputError:
     if not isinstance(e, UnexpectedToken):
         return InputError(file, *_end_of(text), "unexpected end of file")
     tok = e.token
-    if tok.type == "TEST_NAME" and e.token_history:  # what no other terminal takes
+    history = [x for x in e.token_history or () if x is not None]
+    if tok.type == "TEST_NAME" and history:  # what no other terminal takes
         return InputError(file, line, col, f"unexpected character {tok[0]!r}")
     expected = _accepts(e)
     if expected & {"C", "TEST_NAME"}:
@@ -198,7 +209,7 @@ def _syntax_error(e: UnexpectedInput, text: str, file: str) -> InputError:
         return InputError(
             file, line, col, f"unexpected {what}", "a C litmus test starts with `C NAME`"
         )
-    prev = e.token_history[-1] if e.token_history else None
+    prev = history[-1] if history else None
     if (
         "SEMICOLON" in expected
         and prev is not None
@@ -221,7 +232,7 @@ def _accepts(e: UnexpectedToken) -> set[str]:
     """The terminals the parser could take here (lark's ``expected`` over-approximates)."""
     try:
         accepted: set[str] = e.interactive_parser.accepts()  # type: ignore[no-untyped-call]
-    except UnexpectedInput:  # accepts() feeds each terminal to a copy of the parser
+    except (UnexpectedInput, AttributeError):  # (AttributeError: raised by the lexer)
         return set(e.expected)
     return accepted or set(e.expected)
 

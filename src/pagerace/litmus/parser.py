@@ -25,7 +25,7 @@ from typing import Any
 
 from pagerace.core.errors import InputError
 from pagerace.litmus import syntax as s
-from pagerace.litmus.build import Build, Inline, Token
+from pagerace.litmus.build import Build, Token
 
 _RESULT = re.compile(r"^[ \t]*(?:\(\*|\*)?[ \t]*Result:[ \t]*([A-Za-z]+(?:[ \t]+DATARACE)?)", re.M)
 _REJECTED = frozenset({"UNSUPPORTED"})  # lark reports it: "unsupported C: `while`"
@@ -67,12 +67,8 @@ class _Rule:
             children = kept
         if self.expand1 and len(children) == 1:
             return children[0]
-        if self.callback is None:
-            return (
-                Inline(children)
-                if self.name.startswith("_")
-                else build.__default__(self.name, children, None)
-            )
+        if self.callback is None:  # a helper rule (``x*``): inlined into its parent
+            return build.__default__(self.name, children, None)
         return self.callback(build, children)
 
 
@@ -141,7 +137,7 @@ def _parse(text: str, build: Build) -> Any:
         row = rows[state]
         if pos < end and text[pos] in skip_first:
             start = skip(text, pos).end()  # type: ignore[union-attr]  # it matches ""
-            if start != pos:  # white space and comments (no token spans lines)
+            if start != pos:  # white space and comments
                 newlines = text.count("\n", pos, start)
                 if newlines:
                     line += newlines
@@ -169,6 +165,9 @@ def _parse(text: str, build: Build) -> Any:
                 if kind in _REJECTED:
                     raise _Rejected
             tok = new_token(Token, (kind, value, line, start - line_start + 1))
+            if "\n" in value:  # (`struct\nsrcu_struct`: a type may span lines)
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
         while True:
             act = row.get(kind)
             if act is None:
@@ -199,7 +198,7 @@ def parse_file(path: str | os.PathLike[str]) -> s.LitmusTest:
     name = str(path)
     try:
         with open(path, "rb") as f:  # (a third of the time of Path.read_text)
-            text = f.read().decode("utf-8")
+            text = f.read().decode("utf-8-sig")  # (a byte-order mark is not text)
     except UnicodeDecodeError as e:
         raise InputError(name, 1, 1, f"not a UTF-8 text file ({e.reason})") from None
     except OSError as e:

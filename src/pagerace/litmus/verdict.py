@@ -197,7 +197,7 @@ def run_paths(
     """Run every ``.litmus`` file under ``paths`` (files, or directories searched
     recursively), in sorted order per directory; a bad path is an ``error`` result."""
     for given in paths:
-        path = os.fspath(given)
+        path = _clean(os.fspath(given))
         if os.path.isdir(path):
             for f in _litmus_files(path):
                 yield run_file(f, model, timeout_s)
@@ -214,6 +214,14 @@ def _litmus_files(top: str) -> list[str]:
         os.path.join(d, f) for d, _, files in os.walk(top) for f in files if f.endswith(".litmus")
     ]
     return sorted(found, key=lambda f: f.split(os.sep))
+
+
+def _clean(path: str) -> str:
+    """``path`` as ``pathlib`` spells it: no ``.`` segments, no empty ones (``//``, a
+    trailing ``/``); ``..`` kept (it may cross a symbolic link)."""
+    parts = [p for p in path.split(os.sep) if p not in ("", ".")]
+    root = os.sep if path.startswith(os.sep) else ""
+    return root + os.sep.join(parts) or "."
 
 
 def _name(path: str) -> str:

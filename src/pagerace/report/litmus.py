@@ -74,9 +74,9 @@ def summary_table(results: Sequence[LitmusResult], model: str) -> str:
 def columns(head: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
     """``rows`` under ``head`` in aligned columns two spaces apart, a rule of dashes
     under the head; the columns numbered in ``right`` aligned right."""
-    table = [tuple(head), tuple("-" * len(h) for h in head), *map(tuple, rows)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    table[1] = tuple("-" * w for w in widths)
+    cells = [tuple(head), *map(tuple, rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
+    table = [cells[0], tuple("-" * w for w in widths), *cells[1:]]
     return "\n".join(
         "  ".join(
             cell.rjust(w) if i in right else cell.ljust(w)

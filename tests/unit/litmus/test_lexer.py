@@ -19,6 +19,7 @@ from lark import Lark
 from pagerace.core.errors import InputError
 from pagerace.litmus import grammar as g
 from pagerace.litmus import parser as p
+from pagerace.litmus import syntax as s
 from pagerace.litmus.build import Build
 from tests.unit.litmus.corpus import corpus_files, needs_corpus
 
@@ -77,7 +78,37 @@ def test_edited_texts_parse_or_fail_as_with_larks_lexer(data):
 def test_keywords_are_names_where_no_keyword_is_expected():
     # `filter`, `not` and `locations` are keywords of the condition block only.
     text = SB.replace("int r0;", "int filter; int not; int locations;", 1)
-    assert outcome(text, None) == outcome(text, lark_lexing())
+    test = p._parse(text, Build("t.litmus"))  # the table-driven loop itself, no fallback
+    assert test == outcome(text, lark_lexing())
+    assert [d.name for d in test.procs[0].body[:3]] == ["filter", "not", "locations"]
+
+
+def test_a_type_spanning_lines_keeps_the_positions_after_it():
+    # `struct srcu_struct` is one token, white space (a line break too) inside it.
+    text = SB.replace("{ x=0; y=0; }", "{ x=0; y=0; struct\nsrcu_struct s; }")
+    test = p._parse(text, Build("t.litmus"))
+    assert test == outcome(text, lark_lexing())
+    assert test.procs[0].pos == s.Pos(4, 1)  # (line 3 before the type: one line more)
+
+
+# Error messages, fixed: the table-driven loop rejects these, and lark says why.
+MESSAGES = {
+    "": "t.litmus:1:1: unexpected end of file: the file has no test",
+    "[C x\n": "t.litmus:1:1: unexpected `[C`\n  a C litmus test starts with `C NAME`",
+    "/*C": "t.litmus:1:1: unexpected `/*C`",
+    "struct x\n": "t.litmus:1:1: unexpected `struct`\n  a C litmus test starts with",
+    "C t\n{}\nP0(int *x)\nwhile\n{}\n": "t.litmus:4:1: unexpected `while`; expected `{`",
+    "C t\n{}\nP0(int *x)\n{ while (1) ; }\n": "t.litmus:4:3: unsupported C: `while`",
+    "C t\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1)\n}\n": "t.litmus:5:20: missing `;` after `)`",
+    "C t\n{ x = ; }\n": "t.litmus:2:7: unexpected `;`; expected one of",
+}
+
+
+@pytest.mark.parametrize("text", MESSAGES, ids=range(len(MESSAGES)))
+def test_error_messages(text):
+    for parser in (None, lark_lexing()):
+        message = outcome(text, parser)
+        assert isinstance(message, str) and message.startswith(MESSAGES[text]), message
 
 
 @needs_corpus
