@@ -24,18 +24,12 @@ if TYPE_CHECKING:
         World,
     )
 
-_FROM_EXPLORE = {
-    *("Counterexample", "Finding", "Options", "Program", "Result", "Stats", "Trace", "Val"),
-    "World",
-}
-
-
 def __getattr__(name: str) -> Any:
-    """The engine's names, imported on first use (``import pagerace.litmus`` does not
-    load the explorer)."""
+    """The engine's names (those of ``__all__`` not defined here), imported on first use
+    (``import pagerace.litmus`` does not load the explorer); submodules likewise."""
     from importlib import import_module
 
-    if name in _FROM_EXPLORE:
+    if name in __all__:
         return getattr(import_module("pagerace.explore"), name)
     return submodule(__name__, name)
 
