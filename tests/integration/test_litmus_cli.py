@@ -211,3 +211,24 @@ def test_paths_are_named_as_given_without_dot_segments(capsys, tmp_path, monkeyp
     code, out, _ = run(capsys, "./d/", "--json")
     assert code == 0
     assert json.loads(out)["tests"][0]["file"] == "d/SB.litmus"
+
+
+def test_a_valid_test_runs_without_importing_lark_rich_or_dataclasses(tmp_path):
+    # Start-up is most of a corpus run's time: the litmus path stays free of the heavy
+    # modules (lark parses only texts the generated tables reject, to report them).
+    import subprocess
+    import sys
+
+    f = write(tmp_path / "SB.litmus", sb())
+    heavy = ("lark", "rich", "dataclasses", "inspect", "shutil", "pathlib", "json")
+    code = (  # (what the interpreter's start-up imported, an editable install's hook too,
+        # is not pagerace's doing)
+        "import io, sys, contextlib\n"
+        "before = set(sys.modules)\n"
+        "from pagerace.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = main(['litmus', {str(f)!r}])\n"
+        f"print(rc, sorted(m for m in {heavy!r} if m in set(sys.modules) - before))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split(maxsplit=1) == ["0", "[]\n"]
