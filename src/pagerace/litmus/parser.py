@@ -5,10 +5,11 @@ A table-driven LALR(1) parser: the tables are those lark builds for
 not imported to parse a valid test.  Its lexer is contextual, as lark's: a parser state
 takes only the terminals it accepts, tried in lark's order; a regex terminal's match
 that spells a literal the state accepts (``if`` by ``NAME``) is that literal; white
-space and comments are skipped between tokens.  One pattern of the terminals most
-states share is tried first; where its match is one the state does not accept, or the
-state accepts a terminal that pattern leaves out, the state's own pattern (compiled on
-first use) decides.  Rules build :mod:`.syntax` nodes as they are reduced
+space and comments are skipped between tokens.  A token is read by its first
+character: per state, the terminals the state accepts that can start with it (their
+first characters are generated with the tables), a literal that an earlier terminal
+always shadows left out, in one pattern compiled on first use (a lone literal needs
+none).  Rules build :mod:`.syntax` nodes as they are reduced
 (:class:`~pagerace.litmus.build.Build`).
 
 A text this parser rejects is parsed again by lark (:func:`pagerace.litmus.grammar.parse`),
