@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         World,
     )
 
+
 def __getattr__(name: str) -> Any:
     """The engine's names (those of ``__all__`` not defined here), imported on first use
     (``import pagerace.litmus`` does not load the explorer); submodules likewise."""
