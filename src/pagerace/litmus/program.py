@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import operator
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pagerace import kernel as k
@@ -46,32 +46,54 @@ class LitmusProgram:
     def __init__(self, test: s.LitmusTest, layout: Layout) -> None:
         self.test, self.layout = test, layout
         self.runs: weakref.WeakKeyDictionary[World, Run] = weakref.WeakKeyDictionary()
+        # What every run builds alike, worked out once (a run is built per thread path).
+        init = dict(layout.init)
+        self._shared = [(n, init.get(n, 0)) for n in layout.shared]
+        self._threads = [_ThreadSetup(proc, layout) for proc in test.procs]
 
     def program(self) -> Program:
         return Program(self.test.name, self.build, {"litmus": self.test.file}, self.build_one)
 
     def build(self, world: World) -> None:
-        self._build(world, self.test.procs)
+        self._build(world, self._threads)
 
     def build_one(self, world: World, tid: int) -> None:
         """The locations and thread ``Ptid`` alone (its registers go to index tid)."""
-        self._build(world, (self.test.procs[tid],))
+        self._build(world, (self._threads[tid],))
 
-    def _build(self, world: World, procs: tuple[s.Proc, ...]) -> None:
-        locs = {name: world.location(name) for name in self.layout.shared}
-        for name, v in self.layout.init:
-            world.init(locs[name], _value(v, locs))
+    def _build(self, world: World, threads: Sequence[_ThreadSetup]) -> None:
+        locs: dict[str, Location] = {}
+        for name, v in self._shared:  # (a pointer's target made before it is stored)
+            locs[name] = world.location(name, 0 if isinstance(v, s.Address) else v)
+        for name, v in self._shared:
+            if isinstance(v, s.Address):
+                world.init(locs[name], locs[v.name])
         run = Run([None] * len(self.test.procs))
         self.runs[world] = run
-        for proc in procs:
-            regs = {name: 0 for name in self.layout.registers[proc.index]}
-            regs.update((n, _value(v, locs)) for n, v in self.layout.reg_init[proc.index])
-            params = {p.name: locs[p.name] for p in proc.params}
-            world.thread(f"P{proc.index}")(_Thread(self.test.file, proc, params, regs, run).run)
+        for t in threads:
+            regs = dict(t.regs)
+            for reg, target in t.pointers:
+                regs[reg] = locs[target]
+            params = {p: locs[p] for p in t.params}
+            world.thread(t.name)(_Thread(self.test.file, t.proc, params, regs, run).run)
 
 
-def _value(v: s.Value, locs: dict[str, Location]) -> Any:
-    return locs[v.name] if isinstance(v, s.Address) else v
+class _ThreadSetup:
+    """A thread's name, registers with their initial values (``pointers``: registers
+    that start as the address of a shared variable), and parameters."""
+
+    __slots__ = ("name", "params", "pointers", "proc", "regs")
+
+    def __init__(self, proc: s.Proc, layout: Layout) -> None:
+        self.proc, self.name = proc, f"P{proc.index}"
+        self.regs: dict[str, Any] = dict.fromkeys(layout.registers[proc.index], 0)
+        self.pointers: list[tuple[str, str]] = []
+        for n, v in layout.reg_init[proc.index]:
+            if isinstance(v, s.Address):
+                self.pointers.append((n, v.name))
+            else:
+                self.regs[n] = v
+        self.params = [p.name for p in proc.params]
 
 
 class _Fail(Exception):
