@@ -38,6 +38,10 @@ reached from more than one graph: a set of the speculative graphs completed reco
 the second (``duplicates`` in the stats), so each execution is reported once.  Tested
 against herd7's candidate method (``pagerace.explore.candidates``) on generated
 programs: exactly its graphs, none twice.
+Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
+and a step goes on with the first choice the model accepts, so a re-run of the threads
+(one per graph taken off the list) ends in an execution, but for those duplicates and
+awaits left reading a stale value.
 Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the memory
 model is what orders events here.
 """
@@ -194,6 +198,7 @@ class _Live:
             th.irq_word, th.irq_all = word, irq
             self.threads.append(th)
         self.graph = g
+        self.view: ExecutionGraph | None = None  # the model's view, while g is unchanged
         try:
             for tid in range(n):
                 self._replay(tid)
@@ -327,6 +332,7 @@ class _Live:
     def advance(self, tid: int, ev: WEvent) -> None:
         """Add ``ev`` (thread ``tid``'s pending op) to the graph and run the thread on."""
         self.graph.add(ev)
+        self.view = None
         op = self.pending[tid]
         assert op is not None
         if ev.blocked:
@@ -393,6 +399,13 @@ def _restale(g: WGraph) -> bool:
     return stale
 
 
+def _reads_a_failed_rmw(g: WGraph) -> bool:
+    """Whether an event of ``g`` reads from one that no longer writes (an RMW a revisit
+    made fail): not a graph, and its re-run would drop it."""
+    events = g.events
+    return any(e.reads and e.rf is not None and not events[e.rf].writes for e in events.values())
+
+
 def _same_value(a: Any, b: Any) -> bool:
     return a is b or (type(a) is type(b) and bool(a == b))
 
@@ -457,15 +470,16 @@ class Trust:
         self.max_events = max_events
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
-        self.work: list[tuple[WGraph, WEvent | None]] = []
+        # (graph, a read's other choice still to add, whether the model accepted it)
+        self.work: list[tuple[WGraph, WEvent | None, bool]] = []
         self.bounded = False
 
     def run(self) -> bool:
         """True when every execution was explored."""
-        self.work = [(WGraph(), None)]
+        self.work = [(WGraph(), None, False)]
         while self.work:
-            g, forced = self.work.pop()
-            if self._visit(g, forced):
+            g, forced, checked = self.work.pop()
+            if self._visit(g, forced, checked):
                 return False
         return not self.bounded
 
@@ -539,10 +553,11 @@ class Trust:
         return changed
 
     # -- one graph off the work list, extended in place as far as it goes ------------
-    def _visit(self, g: WGraph, forced: WEvent | None) -> bool:
+    def _visit(self, g: WGraph, forced: WEvent | None, checked: bool) -> bool:
         """Re-run the threads on ``g``, add ``forced`` (a read's alternative reads-from
         choice) if given, then extend the graph step by step, pushing the alternatives
-        of every step onto the work list."""
+        of every step onto the work list.  ``checked``: the model already accepted the
+        graph (with ``forced``), before it was queued."""
         self.stats.replays += 1
         for _ in range(len(g.events) + 1):
             try:
@@ -557,9 +572,9 @@ class Trust:
             self.stats.misspeculated += 1  # values that never settle
             return False
         try:
-            if forced is None and g.events and not self._consistent(live):
+            if forced is None and g.events and not checked and not self._consistent(live):
                 return False
-            if forced is not None and not self._take(live, forced, alternatives=False):
+            if forced is not None and not self._take(live, forced, False, checked):
                 return False
             while True:
                 if len(g.events) > self.max_events:
@@ -571,32 +586,85 @@ class Trust:
                 choices, conflicts = step
                 for c in conflicts:
                     self._revisits(live, c)
-                for alt in choices[1:]:
-                    self.work.append((g.copy(), alt))
-                if not self._take(live, choices[0], alternatives=True):
+                if any(c.writes or c.lock is not None for c in choices):
+                    for alt in choices[1:]:
+                        self._queue(live, g.copy(), alt)
+                    main, checked = choices[0], False
+                else:  # reads: go on with the first the model accepts, queue the others
+                    accepted = [c for c in choices if self._accepts(live, g.copy(), c)]
+                    if not accepted:
+                        return False
+                    for alt in accepted[1:]:
+                        self.work.append((g.copy(), alt, True))
+                    main, checked = accepted[0], True
+                if not self._take(live, main, alternatives=True, checked=checked):
                     return False
         finally:
             live.close()
 
-    def _take(self, live: _Live, ev: WEvent, alternatives: bool) -> bool:
+    def _take(self, live: _Live, ev: WEvent, alternatives: bool, checked: bool = False) -> bool:
         """Add ``ev``; a write first backward-revisits the reads it may revisit and, with
         ``alternatives``, pushes its other coherence placements.  False when the model
-        rejects the graph."""
+        rejects the graph (not asked again when ``checked``)."""
         g = live.graph
         if ev.writes:
             self._revisits(live, ev)
             placements = self._placements(g, ev)
-            if alternatives:
-                for p in placements[1:]:
+            if alternatives and len(placements) > 1:
+                # go on with the first placement the model accepts, queue the others
+                accepted = []
+                for p in placements:
                     g2 = g.copy()
                     g2.add(ev)
                     _place(g2, ev.ref, ev.lid, p)
-                    self.work.append((g2, None))
+                    if self._accepts(live, g2):
+                        accepted.append((p, g2))
+                if not accepted:
+                    return False
+                for _, g2 in accepted[1:]:
+                    self.work.append((g2, None, True))
+                placements, checked = [accepted[0][0]], True
             live.advance(ev.tid, ev)
             _place(g, ev.ref, ev.lid, placements[0])
         else:
             live.advance(ev.tid, ev)
-        return self._consistent(live)
+        return checked or self._consistent(live)
+
+    def _accepts(self, live: _Live, g: WGraph, ev: WEvent | None = None) -> bool:
+        """Whether the model accepts ``g`` (a copy of the current graph, changed), plus
+        ``ev`` if given (added to it)."""
+        if ev is not None:
+            g.add(ev)
+        if self.model.violation(to_graph(g, live.world)) is not None:
+            self.stats.inconsistent += 1
+            return False
+        return True
+
+    def _queue(self, live: _Live, g: WGraph, forced: WEvent | None = None) -> None:
+        """Put ``g`` (plus ``forced``, a read's other choice, to add when it is taken
+        off) on the work list, unless the model rejects it: asked now, on this build's
+        world, a rejected graph costs no re-run of the threads (most alternatives are
+        rejected: a read of a write the model forbids it, a coherence placement it
+        forbids).  An RMW ``forced`` makes its backward revisits now (``g`` is the
+        graph of this build) and is added before it is asked.  A graph whose values a
+        re-run may change (``speculative``: a read revisited inside its write's
+        prefix) is asked again once re-run: the model's answer depends on the events,
+        their kinds, rf and co, not on the values, and a re-run that changes a kind
+        drops the graph (:class:`Misspeculation`)."""
+        if forced is not None and forced.writes:
+            self._revisits(live, forced)  # as TruSt: whether or not the model accepts it
+            g.add(forced)
+            _place(g, forced.ref, forced.lid, forced.rf)  # an RMW: right after its write
+            forced = None
+        h = g
+        if forced is not None:
+            h = g.copy()
+            h.add(forced)
+        elif g.speculative and _reads_a_failed_rmw(g):
+            self.stats.misspeculated += 1  # as its re-run would find (_restale)
+            return
+        if self._accepts(live, h):
+            self.work.append((g, forced, not g.speculative))
 
     def _next(self, live: _Live) -> tuple[list[WEvent], list[WEvent]] | None:
         """The lowest thread with a pending op, the events its step may make (one per
@@ -628,7 +696,8 @@ class Trust:
         return None
 
     def _consistent(self, live: _Live) -> bool:
-        bad = self.model.violation(to_graph(live.graph, live.world))
+        live.view = to_graph(live.graph, live.world)  # kept: the model keeps its relations
+        bad = self.model.violation(live.view)
         if bad is not None:
             self.stats.inconsistent += 1
             return False
@@ -685,7 +754,7 @@ class Trust:
                     if r2.writes:
                         _place(g3, r2.ref, r2.lid, w.ref)
                     self.stats.revisits += 1
-                    self.work.append((g3, None))
+                    self._queue(live, g3)
 
     def _maximal(
         self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int], speculative: bool
@@ -747,7 +816,9 @@ class Trust:
             world.mem[lid] = v
         findings = self._findings(live, [e.tid for e in waiting])
         return self.on_outcome(
-            Outcome(to_graph(g, world), world, findings, [e.tid for e in waiting], final)
+            Outcome(
+                live.view or to_graph(g, world), world, findings, [e.tid for e in waiting], final
+            )
         )
 
     def _findings(self, live: _Live, waiting: list[int]) -> list[Finding]:
