@@ -470,16 +470,16 @@ class Trust:
         self.max_events = max_events
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
-        # (graph, a read's other choice still to add, whether the model accepted it)
-        self.work: list[tuple[WGraph, WEvent | None, bool]] = []
+        # (graph, whether the model accepted it: asked again after the re-run if not)
+        self.work: list[tuple[WGraph, bool]] = []
         self.bounded = False
 
     def run(self) -> bool:
         """True when every execution was explored."""
-        self.work = [(WGraph(), None, False)]
+        self.work = [(WGraph(), False)]
         while self.work:
-            g, forced, checked = self.work.pop()
-            if self._visit(g, forced, checked):
+            g, checked = self.work.pop()
+            if self._visit(g, checked):
                 return False
         return not self.bounded
 
@@ -553,11 +553,10 @@ class Trust:
         return changed
 
     # -- one graph off the work list, extended in place as far as it goes ------------
-    def _visit(self, g: WGraph, forced: WEvent | None, checked: bool) -> bool:
-        """Re-run the threads on ``g``, add ``forced`` (a read's alternative reads-from
-        choice) if given, then extend the graph step by step, pushing the alternatives
-        of every step onto the work list.  ``checked``: the model already accepted the
-        graph (with ``forced``), before it was queued."""
+    def _visit(self, g: WGraph, checked: bool) -> bool:
+        """Re-run the threads on ``g``, then extend the graph step by step, each step by
+        the first of its choices the model accepts, the others onto the work list.
+        ``checked``: the model accepted ``g`` before it was queued."""
         self.stats.replays += 1
         for _ in range(len(g.events) + 1):
             try:
@@ -572,9 +571,7 @@ class Trust:
             self.stats.misspeculated += 1  # values that never settle
             return False
         try:
-            if forced is None and g.events and not checked and not self._consistent(live):
-                return False
-            if forced is not None and not self._take(live, forced, False, checked):
+            if g.events and not checked and not self._consistent(live):
                 return False
             while True:
                 if len(g.events) > self.max_events:
@@ -586,85 +583,69 @@ class Trust:
                 choices, conflicts = step
                 for c in conflicts:
                     self._revisits(live, c)
-                if any(c.writes or c.lock is not None for c in choices):
-                    for alt in choices[1:]:
-                        self._queue(live, g.copy(), alt)
-                    main, checked = choices[0], False
-                else:  # reads: go on with the first the model accepts, queue the others
-                    accepted = [c for c in choices if self._accepts(live, g.copy(), c)]
-                    if not accepted:
-                        return False
-                    for alt in accepted[1:]:
-                        self.work.append((g.copy(), alt, True))
-                    main, checked = accepted[0], True
-                if not self._take(live, main, alternatives=True, checked=checked):
+                if not self._take(live, choices):
                     return False
         finally:
             live.close()
 
-    def _take(self, live: _Live, ev: WEvent, alternatives: bool, checked: bool = False) -> bool:
-        """Add ``ev``; a write first backward-revisits the reads it may revisit and, with
-        ``alternatives``, pushes its other coherence placements.  False when the model
-        rejects the graph (not asked again when ``checked``)."""
+    def _take(self, live: _Live, choices: list[WEvent]) -> bool:
+        """Add one of ``choices``, the events a step may make (a read: one per write it
+        may read from; a write: one, at each coherence placement), the first the model
+        accepts, and queue the others it accepts: asked now, on copies in this build,
+        a rejected choice costs no re-run of the threads (most are rejected).  A write
+        (an RMW too) first backward-revisits the reads it may revisit, whether or not
+        the model accepts it (as TruSt, which asks about an RMW's read part alone
+        first).  False when the model accepts none."""
         g = live.graph
-        if ev.writes:
-            self._revisits(live, ev)
-            placements = self._placements(g, ev)
-            if alternatives and len(placements) > 1:
-                # go on with the first placement the model accepts, queue the others
-                accepted = []
-                for p in placements:
-                    g2 = g.copy()
-                    g2.add(ev)
-                    _place(g2, ev.ref, ev.lid, p)
-                    if self._accepts(live, g2):
-                        accepted.append((p, g2))
-                if not accepted:
-                    return False
-                for _, g2 in accepted[1:]:
-                    self.work.append((g2, None, True))
-                placements, checked = [accepted[0][0]], True
-            live.advance(ev.tid, ev)
-            _place(g, ev.ref, ev.lid, placements[0])
-        else:
-            live.advance(ev.tid, ev)
-        return checked or self._consistent(live)
+        options: list[tuple[WEvent, int | None]] = []  # (event, co placement)
+        for ev in choices:
+            if ev.writes:
+                self._revisits(live, ev)
+                options += [(ev, p) for p in self._placements(g, ev)]
+            else:
+                options.append((ev, None))
+        if len(options) == 1:
+            self._add(live, *options[0])
+            return self._consistent(live)
+        accepted = []
+        for ev, p in options:
+            h = g.copy()
+            h.add(ev)
+            if ev.writes:
+                _place(h, ev.ref, ev.lid, p)
+            if self._accepts(live, h):
+                accepted.append((ev, p, h))
+        if not accepted:
+            return False
+        for _, _, h in accepted[1:]:
+            self.work.append((h, True))  # (this build's graph: its values are settled)
+        self._add(live, *accepted[0][:2])
+        return True
 
-    def _accepts(self, live: _Live, g: WGraph, ev: WEvent | None = None) -> bool:
-        """Whether the model accepts ``g`` (a copy of the current graph, changed), plus
-        ``ev`` if given (added to it)."""
-        if ev is not None:
-            g.add(ev)
+    def _add(self, live: _Live, ev: WEvent, placement: int | None) -> None:
+        live.advance(ev.tid, ev)
+        if ev.writes:
+            _place(live.graph, ev.ref, ev.lid, placement)
+
+    def _accepts(self, live: _Live, g: WGraph) -> bool:
+        """Whether the model accepts ``g`` (in ``live``'s world)."""
         if self.model.violation(to_graph(g, live.world)) is not None:
             self.stats.inconsistent += 1
             return False
         return True
 
-    def _queue(self, live: _Live, g: WGraph, forced: WEvent | None = None) -> None:
-        """Put ``g`` (plus ``forced``, a read's other choice, to add when it is taken
-        off) on the work list, unless the model rejects it: asked now, on this build's
-        world, a rejected graph costs no re-run of the threads (most alternatives are
-        rejected: a read of a write the model forbids it, a coherence placement it
-        forbids).  An RMW ``forced`` makes its backward revisits now (``g`` is the
-        graph of this build) and is added before it is asked.  A graph whose values a
-        re-run may change (``speculative``: a read revisited inside its write's
+    def _queue(self, live: _Live, g: WGraph) -> None:
+        """Put ``g`` (a revisit's result) on the work list, unless the model rejects it:
+        asked now, a rejected graph costs no re-run of the threads.  A graph whose
+        values a re-run may change (``speculative``: a read revisited inside its write's
         prefix) is asked again once re-run: the model's answer depends on the events,
         their kinds, rf and co, not on the values, and a re-run that changes a kind
         drops the graph (:class:`Misspeculation`)."""
-        if forced is not None and forced.writes:
-            self._revisits(live, forced)  # as TruSt: whether or not the model accepts it
-            g.add(forced)
-            _place(g, forced.ref, forced.lid, forced.rf)  # an RMW: right after its write
-            forced = None
-        h = g
-        if forced is not None:
-            h = g.copy()
-            h.add(forced)
-        elif g.speculative and _reads_a_failed_rmw(g):
+        if g.speculative and _reads_a_failed_rmw(g):
             self.stats.misspeculated += 1  # as its re-run would find (_restale)
             return
-        if self._accepts(live, h):
-            self.work.append((g, forced, not g.speculative))
+        if self._accepts(live, g):
+            self.work.append((g, not g.speculative))
 
     def _next(self, live: _Live) -> tuple[list[WEvent], list[WEvent]] | None:
         """The lowest thread with a pending op, the events its step may make (one per
