@@ -467,6 +467,7 @@ class Trust:
     ) -> None:
         self.program, self.model, self.on_outcome = program, model, on_outcome
         self.porf_cycles: bool = getattr(model, "porf_cycles", False)
+        self.coherent: bool = getattr(model, "coherent", False)
         self.max_events = max_events
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
@@ -604,9 +605,14 @@ class Trust:
                 options += [(ev, p) for p in self._placements(g, ev)]
             else:
                 options.append((ev, None))
+        if self.coherent:
+            options = [(ev, p) for ev, p in options if self._coherent(g, ev, p)]
+            if not options:
+                return False
         if len(options) == 1:
             self._add(live, *options[0])
-            return self._consistent(live)
+            # (an irq save or restore is no event of the model's: nothing to ask)
+            return options[0][0].kind is EventKind.LOCAL or self._consistent(live)
         accepted = []
         for ev, p in options:
             h = g.copy()
@@ -620,6 +626,32 @@ class Trust:
         for _, _, h in accepted[1:]:
             self.work.append((h, True))  # (this build's graph: its values are settled)
         self._add(live, *accepted[0][:2])
+        return True
+
+    def _coherent(self, g: WGraph, ev: WEvent, placement: int | None) -> bool:
+        """Whether ``ev``, its thread's newest event, reading from ``ev.rf`` and (a
+        write) placed in co after ``placement``, keeps its location coherent with the
+        accesses before it in its thread (no CoRR, CoWR, CoRW or CoWW pattern: with
+        co total per location, these two-event patterns are all a coherence cycle
+        needs).  False counts as a graph the model rejects."""
+        if ev.lid is None:
+            return True
+        ws = g.co.get(ev.lid, [])
+
+        def pos(w: int | None) -> int:
+            return -1 if w is None else ws.index(w)
+
+        src = pos(ev.rf) if ev.reads else 0
+        at = pos(placement) if ev.writes else 0  # ev goes right after this position
+        base = ev.ref - ev.idx
+        for x in range(base, ev.ref):
+            e = g.events.get(x)
+            if e is None or e.lid != ev.lid:
+                continue
+            seen = pos(e.ref) if e.writes else pos(e.rf)  # what e wrote or read
+            if (ev.reads and src < seen) or (ev.writes and at < seen):
+                self.stats.inconsistent += 1
+                return False
         return True
 
     def _add(self, live: _Live, ev: WEvent, placement: int | None) -> None:

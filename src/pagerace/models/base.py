@@ -19,7 +19,10 @@ class MemoryModel(Protocol):
     the explorer may run threads step by step instead of choosing reads-from edges.
     ``porf_cycles`` is True when some consistent graph has a ``po | rf`` cycle (load
     buffering: the LKMM), so the explorer must let a read read from a write that
-    (without dependencies) comes after it.
+    (without dependencies) comes after it.  An optional ``coherent`` attribute, True,
+    promises that every graph the model accepts is coherent per location (acyclic
+    ``po-loc | rf | co | fr``, as SC, x86-TSO and the LKMM require): the graph explorer
+    then rejects a step that breaks it without asking the model.
     """
 
     name: str

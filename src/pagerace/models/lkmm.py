@@ -1378,6 +1378,7 @@ class LKMM:
     name = "lkmm"
     interleaving = False
     porf_cycles = True  # load buffering: po | rf may be cyclic
+    coherent = True  # the coherence axiom (see MemoryModel)
 
     def __init__(self) -> None:
         self._last: tuple[ExecutionGraph, LkmmRelations] | None = None

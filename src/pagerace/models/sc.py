@@ -26,6 +26,7 @@ class SequentialConsistency:
     name = "sc"
     interleaving = True
     porf_cycles = False  # po | rf is acyclic in every execution
+    coherent = True  # (see MemoryModel)
 
     def violation(self, g: ExecutionGraph) -> str | None:
         if rmw_atomicity_violated(g):

@@ -12,8 +12,8 @@ Axioms, named as in the cat file:
 ``smp_rmb``/``smp_wmb`` and ``smp_mb__{before,after}_atomic`` are compiler barriers on
 x86-64 (v3.13 barrier.h): they order nothing here.  A failed conditional RMW is a read.
 
-Exploration under TSO is not available yet: the explorer runs SC interleavings.  This
-predicate is the consistency check the weak-memory explorer will use.
+The weak-memory explorer (TruSt, ``pagerace.explore.trust``) asks this predicate about
+every graph it builds under ``--model tso``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class X86TSO:
     name = "tso"
     interleaving = False
     porf_cycles = False  # po | rf is acyclic in every execution
+    coherent = True  # sc-per-location (see MemoryModel)
 
     def violation(self, g: ExecutionGraph) -> str | None:
         mem = g.M
