@@ -92,6 +92,26 @@ def test_check_json_of_a_verified_variant_has_no_findings(capsys):
     assert (code, doc["verdict"], doc["findings"]) == (0, "verified", [])
 
 
+def test_a_weak_check_counts_its_reruns_and_the_graphs_the_model_rejected(capsys):
+    """Under a weak model the summary and the JSON say how much the graph explorer ran:
+    prep-fix-release under x86-TSO has two executions, each a re-run of the threads,
+    and the graphs the model rejected cost none.  Under SC (interleavings) there are
+    no such counts."""
+    code, doc = check_json(capsys, "--variant", "prep-fix-release", "--model", "tso")
+    assert (code, doc["verdict"], doc["executions"]) == (0, "verified", 2)
+    assert doc["reruns"] == 2 and doc["rejected_graphs"] > 0
+    code, out, _ = run(
+        capsys, "check", "prep-race", "--variant", "prep-fix-release", "--model", "tso"
+    )
+    assert re.search(
+        r"2 executions \(0 blocked, 0 deadlocked; re-runs: 2, graphs the model "
+        r"rejected: \d+\)",
+        out,
+    )
+    code, doc = check_json(capsys, "--variant", "prep-fix-release")
+    assert doc["reruns"] is None and doc["rejected_graphs"] is None
+
+
 def test_check_with_all_findings_shows_both_lock_bit_races(capsys):
     code, out, _ = run(capsys, "check", "prep-race", "--variant", "v3.13", "--all-findings")
     assert code == 1

@@ -428,9 +428,12 @@ def _summary(head: str, res: Result, exp: Expectation | None, sampled: str = "")
         out += ["", render_counterexample(cx)]
     rate = st.executions / st.elapsed_s if st.elapsed_s > 0 else 0.0
     cut = f", {st.bounded} cut at --max-steps" if st.bounded else ""
+    graphs = ""
+    if st.reruns is not None:
+        graphs = f"; re-runs: {st.reruns}, graphs the model rejected: {st.rejected}"
     counts = (
-        f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked{cut}) "
-        f"in {st.elapsed_s:.2f} s, {rate:.0f}/s"
+        f"{st.executions} executions ({st.blocked} blocked, {st.deadlocks} deadlocked{cut}"
+        f"{graphs}) in {st.elapsed_s:.2f} s, {rate:.0f}/s"
     )
     if res.verdict == "verified":
         out.append(f"\nVERIFIED: every execution explored, no finding: {counts}")

@@ -365,7 +365,11 @@ def _weak(program: Program, opts: Options, model: MemoryModel, col: _Collector) 
         return col.stop
 
     explorer = Trust(program, model, outcome, max_events=opts.max_steps)
-    complete = explorer.run()
+    try:
+        complete = explorer.run()
+    finally:
+        col.stats.reruns = explorer.stats.replays
+        col.stats.rejected = explorer.stats.inconsistent
     if explorer.bounded:
         col.result.bound_reason = f"a run exceeded max_steps={opts.max_steps}"
         col.stats.bounded += 1

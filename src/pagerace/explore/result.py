@@ -40,6 +40,10 @@ class Stats:
     elapsed_s: float = 0.0
     distinct_graphs: int | None = None  # counted only when asked (tests)
     duplicate_graphs: int | None = None
+    # The graph explorer (weak models) only: re-runs of the threads (one per graph taken
+    # off its work list), and graphs the model rejected (most before any re-run).
+    reruns: int | None = None
+    rejected: int | None = None
 
 
 @dataclass(slots=True)

@@ -54,6 +54,8 @@ def result_json(res: Result, **context: Any) -> dict[str, Any]:
         "bounded_runs": st.bounded,
         "deadlocks": st.deadlocks,
         "steps": st.steps,
+        "reruns": st.reruns,  # (the graph explorer's, weak models; else null)
+        "rejected_graphs": st.rejected,
         "elapsed_s": round(st.elapsed_s, 4),
         "bound_reason": res.bound_reason or None,
         "params": res.params,
