@@ -671,8 +671,10 @@ class Trust:
         asked now, a rejected graph costs no re-run of the threads.  A graph whose
         values a re-run may change (``speculative``: a read revisited inside its write's
         prefix) is asked again once re-run: the model's answer depends on the events,
-        their kinds, rf and co, not on the values, and a re-run that changes a kind
-        drops the graph (:class:`Misspeculation`)."""
+        their kinds, rf and co, not on the values (but for whether a
+        ``spin_is_locked`` saw the lock held, which coherence fixes for a read inside
+        its own critical section), and a re-run that changes a kind drops the graph
+        (:class:`Misspeculation`)."""
         if g.speculative and _reads_a_failed_rmw(g):
             self.stats.misspeculated += 1  # as its re-run would find (_restale)
             return
@@ -709,7 +711,9 @@ class Trust:
         return None
 
     def _consistent(self, live: _Live) -> bool:
-        live.view = to_graph(live.graph, live.world)  # kept: the model keeps its relations
+        # kept for _complete: the model keeps the relations of the graph it was last asked
+        # about (after a step of several choices, asked on copies, they are worked out again)
+        live.view = to_graph(live.graph, live.world)
         bad = self.model.violation(live.view)
         if bad is not None:
             self.stats.inconsistent += 1
