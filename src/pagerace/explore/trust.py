@@ -661,7 +661,10 @@ class Trust:
 
     def _accepts(self, live: _Live, g: WGraph) -> bool:
         """Whether the model accepts ``g`` (in ``live``'s world)."""
-        if self.model.violation(to_graph(g, live.world)) is not None:
+        return self._accepted(to_graph(g, live.world))
+
+    def _accepted(self, view: ExecutionGraph) -> bool:
+        if self.model.violation(view) is not None:
             self.stats.inconsistent += 1
             return False
         return True
@@ -714,11 +717,7 @@ class Trust:
         # kept for _complete: the model keeps the relations of the graph it was last asked
         # about (after a step of several choices, asked on copies, they are worked out again)
         live.view = to_graph(live.graph, live.world)
-        bad = self.model.violation(live.view)
-        if bad is not None:
-            self.stats.inconsistent += 1
-            return False
-        return True
+        return self._accepted(live.view)
 
     def _placements(self, g: WGraph, ev: WEvent) -> list[int | None]:
         """Where a new write may go in co: after these writes (None: first).  An RMW goes
@@ -881,11 +880,20 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     returns, so without one a re-run thread makes the same events), and no RMW a data
     dependency (it could succeed or fail otherwise).  The model then decides whether
     the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
-    independent write)."""
+    independent write).  A read that gets the value it had (another write of it) changes
+    nothing its thread does, whatever depends on it."""
     if r.tid == w.tid or (w.reads and w.rf == r.ref):
         return False
     if r.ref + 1 in prefix and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
         return False  # an await that waits ends its thread
+    now = outcome(replace(r, rf=w.ref), w.written_value)
+    if (
+        _same_value(now.read_value, r.read_value)
+        and now.kind is r.kind
+        and now.blocked == r.blocked
+        and _same_value(now.written_value, r.written_value)
+    ):
+        return True  # r reads the value it read: nothing its thread does changes
     # What the revisit keeps: the prefix, and what was added before r (a read revisited
     # earlier keeps its place in that order, so it may read a write added after r).
     kept = {x for x, e in g.events.items() if x in prefix or e.stamp <= r.stamp}

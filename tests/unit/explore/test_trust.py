@@ -231,6 +231,10 @@ def _same_graphs_as_the_candidate_engine(
             [("branch_write", 0, 1)],
             [("locked_inc", 1, 2), ("bitlock_inc", 0, 0)],
         ],
+        # P1's read of y, on which its store of x depends, reads P0's 0 instead of the
+        # initial 0: the same value, so P1 makes the same events and the cycle (P0's
+        # read and increment both reading P1's store) is reached.
+        [[("read", 0, 0), ("inc", 0, 0), ("write", 1, 0)], [("branch_write", 1, 0)]],
     ],
 )
 def test_load_buffering_cycles_hypothesis_found_missing_are_built(
