@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from pagerace.core.errors import UsageError
 from pagerace.explore.trust import Outcome, Trust
 from pagerace.models.base import model_by_name
 from pagerace.scenarios.catalogue import catalogue
@@ -34,6 +35,11 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--skip", default="gup-vs-split:v3.13:lkmm", help="scenario:variant:model,...")
     args = ap.parse_args()
+    try:
+        models = {m: model_by_name(m) for m in args.models.split(",")}
+    except UsageError as e:
+        print(f"weak_scenarios.py: {e}", file=sys.stderr)
+        return 2
     skip = set(filter(None, args.skip.split(",")))
     only = set(filter(None, args.only.split(",")))
     print(
@@ -43,7 +49,7 @@ def main() -> int:
         if only and name not in only:
             continue
         for variant in sc.variants:
-            for model in args.models.split(","):
+            for model, mm in models.items():
                 if f"{name}:{variant}:{model}" in skip:
                     continue
                 program = sc.program(variant, {})
@@ -51,7 +57,7 @@ def main() -> int:
                 def keep(_: Outcome) -> bool:
                     return False
 
-                trust = Trust(program, model_by_name(model), keep)
+                trust = Trust(program, mm, keep)
                 start = time.perf_counter()
                 complete = trust.run()
                 wall = time.perf_counter() - start
