@@ -34,10 +34,15 @@ stay (:class:`Misspeculation` when they do not: a dependency the model's code di
 record).  One write revisits a read together with any set of the prefix's later plain
 reads it may also close a cycle for.  A read inside the prefix was never deleted and
 re-added, so TruSt's maximality is not asked of it, and a load-buffering graph can be
-reached from more than one graph: a set of the speculative graphs completed recognises
-the second (``duplicates`` in the stats), so each execution is reported once.  Tested
-against herd7's candidate method (``pagerace.explore.candidates``) on generated
-programs: exactly its graphs, none twice.
+reached from more than one graph: one route per read of its cycle that could be
+revisited last, and routes where that read had been revisited before.  Of the reads a
+revisit may change alone (:func:`_free`), only the route revisiting the earliest-added
+is taken (:func:`_last_of_its_cycles`), and only from the graph where it kept its first
+source (:func:`_revisited_before`); where a cycle has no such read, a set of the
+speculative graphs completed recognises the second (``duplicates`` in the stats), so
+each execution is reported once.  Tested against
+herd7's candidate method (``pagerace.explore.candidates``) on generated programs:
+exactly its graphs, none twice.
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for those duplicates and
@@ -757,11 +762,15 @@ class Trust:
             speculative = r.ref in prefix
             if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
                 continue
+            if speculative and _revisited_before(g, r):
+                continue  # the route where r kept its first source makes the graph
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix, speculative):
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also)
+                if speculative and not _last_of_its_cycles(g2, r, w):
+                    continue  # the graph's other route makes it
                 g2.speculative = g.speculative or speculative or bool(also)
                 r2 = g2.events[r.ref]
                 for p in self._placements(g2, w):
@@ -933,6 +942,124 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     if (w.addr | w.ctrl | w.data) & seen:
         return False  # w itself follows a read the new value reaches
     return not (w.reads and w.rf in changed)
+
+
+def _readers(g: WGraph) -> dict[int, list[int]]:
+    """Each write's readers in ``g``."""
+    readers: dict[int, list[int]] = {}
+    for e in g.events.values():
+        if e.reads and e.rf is not None:
+            readers.setdefault(e.rf, []).append(e.ref)
+    return readers
+
+
+def _revisited_before(g: WGraph, r: WEvent) -> bool:
+    """Whether ``r``, a plain read a speculative revisit would give a new source, already
+    reads from a write a revisit gave it (added after it), and nothing follows its
+    value (:func:`_free`).  TruSt asks a revisited read to have been added maximally;
+    this one was not, but as nothing depends on it, the route where it kept the write
+    it first read reaches the same graph, and only that route is taken."""
+    return (
+        r.rf is not None
+        and not r.writes
+        and g.events[r.rf].stamp > r.stamp
+        and _free(g, r, _readers(g))
+    )
+
+
+def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent) -> bool:
+    """Whether the speculative revisit that made ``g`` (``r``, inside ``w``'s prefix,
+    now reads from ``w``) is the one route kept of those closing its ``po | rf`` cycle.
+
+    Another read ``e`` of the cycle, with its reads-from edge on it, could have been
+    the one revisited last, when that edge alone closes the cycle (without it, ``w`` no
+    longer follows ``r``) and a revisit may change ``e`` alone (:func:`_free`).  Of
+    those routes, the one revisiting the earliest-added read (TruSt's ``<_G``, the
+    stamp) is taken.  A read no revisit may change alone (it feeds a dependency, an
+    await, an RMW) does not count: its graph is reached through another, and where a
+    cycle has none, every route is taken and the completed graph's key drops the
+    second (``duplicates``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's
+    method's graphs, none lost, on 9 seeds of generated programs) and by the
+    scenarios' executions under the LKMM, unchanged."""
+    readers = _readers(g)
+    after: set[int] = set()  # w and every event after it in (po | rf)+
+    stack = [w.ref]
+    while stack:
+        x = stack.pop()
+        if x not in after:
+            after.add(x)
+            if x + 1 in g.events:
+                stack.append(x + 1)
+            stack.extend(readers.get(x, ()))
+    for x in g.porf_prefix_of_new(w) & after:
+        e = g.events[x]
+        if (
+            x != w.ref
+            and e.reads
+            and e.rf in after
+            and e.stamp < r.stamp
+            and _free(g, e, readers)
+            and not _reaches(g, r.ref, w.ref, readers, (e.rf, e.ref))
+        ):
+            return False
+    return True
+
+
+def _reaches(
+    g: WGraph, src: int, dst: int, readers: dict[int, list[int]], cut: tuple[int | None, int]
+) -> bool:
+    """Whether ``dst`` follows ``src`` in ``(po | rf)+`` without the rf edge ``cut``."""
+    seen: set[int] = set()
+    stack = [src]
+    while stack:
+        x = stack.pop()
+        if x == dst:
+            return True
+        if x in seen:
+            continue
+        seen.add(x)
+        if x + 1 in g.events:
+            stack.append(x + 1)
+        stack.extend(y for y in readers.get(x, ()) if (x, y) != cut)
+    return False
+
+
+def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]]) -> bool:
+    """Whether a revisit may change what ``r`` reads and nothing else: ``r`` is no
+    await, no other RMW or earlier-added read reads its source (a revisit gives one
+    read, and the prefix's later plain reads, a new source), and nothing but plain
+    stores and reads follows its value: no address or control dependency, no await
+    or RMW reading a value it reaches (through data dependencies and the readers of
+    those stores), nor its source.  Stricter than :func:`_speculable`, which knows
+    the new value: a read judged free is one a revisit may change whatever it read
+    before."""
+    if r.cond is not None:
+        return False
+    for y in readers.get(r.rf, ()) if r.rf is not None else ():
+        e = g.events[y]
+        if y != r.ref and (e.fn is not None or e.stamp < r.stamp):
+            return False
+    affected, seen = [r], {r.ref}
+    while affected:
+        a = affected.pop()
+        if a is not r and (a.cond is not None or a.writes):
+            return False
+        new: list[int] = [a.ref] if a.writes else []
+        x = a.ref + 1
+        while x in g.events:  # a's thread after a
+            e = g.events[x]
+            if a.ref in e.addr or a.ref in e.ctrl or (a.ref in e.data and e.reads):
+                return False
+            if a.ref in e.data:
+                new.append(e.ref)
+            x += 1
+        for c in new:
+            for y in readers.get(c, ()):
+                if y not in seen:
+                    seen.add(y)
+                    affected.append(g.events[y])
+    src = g.events[r.rf] if r.rf is not None else None
+    return src is None or not ((src.addr | src.ctrl | src.data) & seen)
 
 
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
