@@ -762,14 +762,14 @@ class Trust:
             speculative = r.ref in prefix
             if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
                 continue
-            if speculative and _revisited_before(g, r):
-                continue  # the route where r kept its first source makes the graph
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix, speculative):
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also)
-                if speculative and not _last_of_its_cycles(g2, r, w):
+                if speculative and (
+                    _revisited_before(g, g2, r) or not _last_of_its_cycles(g2, r, w)
+                ):
                     continue  # the graph's other route makes it
                 g2.speculative = g.speculative or speculative or bool(also)
                 r2 = g2.events[r.ref]
@@ -953,17 +953,18 @@ def _readers(g: WGraph) -> dict[int, list[int]]:
     return readers
 
 
-def _revisited_before(g: WGraph, r: WEvent) -> bool:
-    """Whether ``r``, a plain read a speculative revisit would give a new source, already
-    reads from a write a revisit gave it (added after it), and nothing follows its
-    value (:func:`_free`).  TruSt asks a revisited read to have been added maximally;
-    this one was not, but as nothing depends on it, the route where it kept the write
-    it first read reaches the same graph, and only that route is taken."""
+def _revisited_before(g: WGraph, g2: WGraph, r: WEvent) -> bool:
+    """Whether ``r``, a plain read a speculative revisit gives a new source (``g`` ->
+    ``g2``), reads in ``g`` from a write a revisit gave it (added after it), and
+    nothing the revisit keeps follows its value (:func:`_free` in ``g2``).  TruSt asks
+    a revisited read to have been added maximally; this one was not, but as nothing
+    kept depends on it, the route where it kept the write it was added with reaches the
+    same graph, and only that route is taken."""
     return (
         r.rf is not None
         and not r.writes
         and g.events[r.rf].stamp > r.stamp
-        and _free(g, r, _readers(g))
+        and _free(g2, g2.events[r.ref], _readers(g2))
     )
 
 
