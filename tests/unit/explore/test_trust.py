@@ -4,6 +4,7 @@ executions replay from their tokens."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import pytest
@@ -293,6 +294,34 @@ def test_load_buffering_between_plain_accesses_builds_no_graph_twice(
     _, trust = outcomes(make_program(threads), LKMM())
     assert trust.stats.duplicates == 0
     _same_graphs_as_the_candidate_engine(threads)
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [
+        ("split-vs-tail-put", "per-tail-lock-naive"),
+        ("gup-vs-split", "v4.5"),
+        pytest.param("gup-vs-split", "per-tail-lock", marks=pytest.mark.slow),
+    ],
+)
+def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
+    name: str, variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scenarios' load-buffering graphs, taken by one route per cycle, are the
+    graphs every route reaches (those routes' copies dropped on completion), and fewer
+    are reached twice."""
+    from pagerace.explore import trust as trust_module
+    from pagerace.scenarios.catalogue import catalogue
+
+    program = catalogue()[name].program(variant, {})
+    found, one_route = outcomes(program, LKMM())
+    monkeypatch.setattr(trust_module, "_last_of_its_cycles", lambda *_: True)
+    monkeypatch.setattr(trust_module, "_revisited_before", lambda *_: False)
+    every, every_route = outcomes(program, LKMM())
+    assert Counter(shape(o.graph, o.waiting) for o in found) == Counter(
+        shape(o.graph, o.waiting) for o in every
+    )
+    assert one_route.stats.duplicates < every_route.stats.duplicates
 
 
 def load_buffering(data_dep: bool) -> Program:
