@@ -67,8 +67,15 @@ from pagerace.explore.values import Val, raw
 from pagerace.graph.events import Event, EventKind, SourceRef
 from pagerace.graph.graph import ExecutionGraph
 from pagerace.models.base import MemoryModel
+from pagerace.models.herdview import SPINLOCK_PRIMITIVES
 
 REF = 1 << 20  # an event's reference: tid * REF + po index
+# What Trust._sink may accept unasked: accesses but for the ones with relations to
+# earlier events besides po, rf, co and fr (lock.cat's, SRCU's, ghost words), and the
+# fences whose relations all go through po after them (not RCU's or SRCU's).
+_SINK_KINDS = frozenset({EventKind.LOAD, EventKind.STORE, EventKind.RMW, EventKind.RMW_FAIL})
+_UNSINKABLE = frozenset({"ghost", "srcu-lock", "srcu-unlock", "sync-srcu"})
+_PLAIN_FENCES = frozenset({"mb", "rmb", "wmb", "barrier", "before-atomic", "after-atomic"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,6 +480,7 @@ class Trust:
         self.program, self.model, self.on_outcome = program, model, on_outcome
         self.porf_cycles: bool = getattr(model, "porf_cycles", False)
         self.coherent: bool = getattr(model, "coherent", False)
+        self.sinks: bool = getattr(model, "sinks", False)
         self.max_events = max_events
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
@@ -615,16 +623,17 @@ class Trust:
             if not options:
                 return False
         if len(options) == 1:
-            self._add(live, *options[0])
+            ev, p = options[0]
+            self._add(live, ev, p)
             # (an irq save or restore is no event of the model's: nothing to ask)
-            return options[0][0].kind is EventKind.LOCAL or self._consistent(live)
+            return ev.kind is EventKind.LOCAL or self._sink(g, ev, p) or self._consistent(live)
         accepted = []
         for ev, p in options:
             h = g.copy()
             h.add(ev)
             if ev.writes:
                 _place(h, ev.ref, ev.lid, p)
-            if self._accepts(live, h):
+            if self._sink(g, ev, p) or self._accepts(live, h):
                 accepted.append((ev, p, h))
         if not accepted:
             return False
@@ -632,6 +641,24 @@ class Trust:
             self.work.append((h, True))  # (this build's graph: its values are settled)
         self._add(live, *accepted[0][:2])
         return True
+
+    def _sink(self, g: WGraph, ev: WEvent, placement: int | None) -> bool:
+        """Whether ``ev``, added to ``g`` (which the model accepted), is accepted
+        unasked: under a model with ``sinks`` (see
+        :class:`~pagerace.models.base.MemoryModel`), an access or plain fence that
+        reads the co-latest write of its location and is written co-last has no
+        ``po``, ``rf``, ``co`` or ``fr`` edge out of it, so no cycle of the model
+        passes through it.  (``g`` is the graph before ``ev``; ``ev`` is its
+        thread's newest event.)"""
+        if not self.sinks:
+            return False
+        if ev.kind is EventKind.FENCE:
+            return ev.annot in _PLAIN_FENCES
+        if ev.kind not in _SINK_KINDS or ev.name in SPINLOCK_PRIMITIVES or ev.annot in _UNSINKABLE:
+            return False
+        ws = g.co.get(ev.lid, []) if ev.lid is not None else []
+        last = ws[-1] if ws else None
+        return (not ev.reads or ev.rf == last) and (not ev.writes or placement == last)
 
     def _coherent(self, g: WGraph, ev: WEvent, placement: int | None) -> bool:
         """Whether ``ev``, its thread's newest event, reading from ``ev.rf`` and (a

@@ -22,7 +22,14 @@ class MemoryModel(Protocol):
     (without dependencies) comes after it.  An optional ``coherent`` attribute, True,
     promises that every graph the model accepts is coherent per location (acyclic
     ``po-loc | rf | co | fr``, as SC, x86-TSO and the LKMM require): the graph explorer
-    then rejects a step that breaks it without asking the model.
+    then rejects a step that breaks it without asking the model.  An optional
+    ``sinks`` attribute, True, promises that a consistent graph stays consistent when an
+    event with no edge out of it is added: its thread's newest event, an access (not a
+    lock.cat or SRCU one) that reads the co-latest write of its location and is written
+    co-last, or a fence whose relations all go through ``po`` after it (not RCU's).
+    Every axiom of SC, x86-TSO and the LKMM is the acyclicity or irreflexivity of a
+    relation built from ``po``, ``rf``, ``co``, ``fr`` and such fences, so a cycle through
+    that event would need an edge out of it; the graph explorer then adds it unasked.
     """
 
     name: str

@@ -1379,6 +1379,7 @@ class LKMM:
     interleaving = False
     porf_cycles = True  # load buffering: po | rf may be cyclic
     coherent = True  # the coherence axiom (see MemoryModel)
+    sinks = True  # an event with no edge out of it keeps a graph consistent (see MemoryModel)
 
     def __init__(self) -> None:
         self._last: tuple[ExecutionGraph, LkmmRelations] | None = None

@@ -27,6 +27,7 @@ class SequentialConsistency:
     interleaving = True
     porf_cycles = False  # po | rf is acyclic in every execution
     coherent = True  # (see MemoryModel)
+    sinks = True  # an event with no edge out of it keeps a graph consistent (see MemoryModel)
 
     def violation(self, g: ExecutionGraph) -> str | None:
         if rmw_atomicity_violated(g):

@@ -28,6 +28,7 @@ class X86TSO:
     interleaving = False
     porf_cycles = False  # po | rf is acyclic in every execution
     coherent = True  # sc-per-location (see MemoryModel)
+    sinks = True  # an event with no edge out of it keeps a graph consistent (see MemoryModel)
 
     def violation(self, g: ExecutionGraph) -> str | None:
         po = g.po.restrict(g.M, g.M)

@@ -324,6 +324,61 @@ def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
     assert one_route.stats.duplicates < every_route.stats.duplicates
 
 
+def _sinks_asked(program: Program, model: MemoryModel, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Explore ``program``, asking the model about every graph ``Trust._sink`` accepts
+    unasked; the number of those graphs (each asserted consistent)."""
+    from pagerace.explore import trust as trust_module
+
+    builds: list[object] = []
+    sink, take = Trust._sink, Trust._take
+    accepted = [0]
+
+    def taking(self: Trust, live: object, choices: object) -> bool:
+        builds.append(live)
+        return take(self, live, choices)  # type: ignore[arg-type]
+
+    def asked(self: Trust, g: object, ev: object, placement: int | None) -> bool:
+        if not sink(self, g, ev, placement):  # type: ignore[arg-type]
+            return False
+        h = g.copy()  # type: ignore[attr-defined]
+        h.add(ev)
+        if ev.writes:  # type: ignore[attr-defined]
+            trust_module._place(h, ev.ref, ev.lid, placement)  # type: ignore[attr-defined]
+        view = trust_module.to_graph(h, builds[-1].world)  # type: ignore[attr-defined]
+        assert model.violation(view) is None, (ev, model.name)
+        accepted[0] += 1
+        return True
+
+    monkeypatch.setattr(Trust, "_take", taking)
+    monkeypatch.setattr(Trust, "_sink", asked)
+    outcomes(program, model)
+    return accepted[0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs)
+def test_an_event_with_no_edge_out_of_it_keeps_the_graph_consistent(
+    threads: list[list[Instr]],
+) -> None:
+    """Every graph the explorer accepts without asking the model (its new event reads
+    the co-latest write and is written co-last), the model accepts, under SC, TSO and
+    the LKMM."""
+    for model in (SequentialConsistency(), X86TSO(), LKMM()):
+        with pytest.MonkeyPatch.context() as mp:  # (one model's check at a time)
+            _sinks_asked(make_program(threads), model, mp)
+
+
+@pytest.mark.parametrize("model", [X86TSO(), LKMM()], ids=lambda m: m.name)
+def test_a_scenarios_graphs_accepted_unasked_are_consistent(
+    model: MemoryModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above on gup-vs-split v4.5 (fences, release stores, bit locks, spinlocks)."""
+    from pagerace.scenarios.catalogue import catalogue
+
+    program = catalogue()["gup-vs-split"].program("v4.5", {})
+    assert _sinks_asked(program, model, monkeypatch) > 0
+
+
 def load_buffering(data_dep: bool) -> Program:
     def build(w: World) -> None:
         x, y = w.location("x"), w.location("y")
