@@ -37,7 +37,8 @@ re-added, so TruSt's maximality is not asked of it, and a load-buffering graph c
 reached from more than one graph: one route per read of its cycle that could be
 revisited last, and routes where that read had been revisited before.  Of the reads a
 revisit may change alone (:func:`_free`), only the route revisiting the earliest-added
-is taken (:func:`_last_of_its_cycles`), and only from the graph where it kept its first
+is taken, not one closing with a read that may not be changed alone
+(:func:`_last_of_its_cycles`), and only from the graph where that read kept its first
 source (:func:`_revisited_before`); where a cycle has no such read, a set of the
 speculative graphs completed recognises the second (``duplicates`` in the stats), so
 each execution is reported once.  Tested against
@@ -772,6 +773,7 @@ class Trust:
     def _revisits(self, live: _Live, w: WEvent) -> None:
         g = live.graph
         prefix = g.porf_prefix_of_new(w)
+        inits = [loc.init for loc in live.world.locations]
         reads = sorted(
             (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
         )
@@ -795,7 +797,7 @@ class Trust:
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also)
                 if speculative and (
-                    _revisited_before(g, g2, r) or not _last_of_its_cycles(g2, r, w)
+                    _revisited_before(g, g2, r, inits) or not _last_of_its_cycles(g2, r, w, inits)
                 ):
                     continue  # the graph's other route makes it
                 g2.speculative = g.speculative or speculative or bool(also)
@@ -980,7 +982,7 @@ def _readers(g: WGraph) -> dict[int, list[int]]:
     return readers
 
 
-def _revisited_before(g: WGraph, g2: WGraph, r: WEvent) -> bool:
+def _revisited_before(g: WGraph, g2: WGraph, r: WEvent, inits: list[Any]) -> bool:
     """Whether ``r``, a plain read a speculative revisit gives a new source (``g`` ->
     ``g2``), reads in ``g`` from a write a revisit gave it (added after it), and
     nothing the revisit keeps follows its value (:func:`_free` in ``g2``).  TruSt asks
@@ -991,24 +993,24 @@ def _revisited_before(g: WGraph, g2: WGraph, r: WEvent) -> bool:
         r.rf is not None
         and not r.writes
         and g.events[r.rf].stamp > r.stamp
-        and _free(g2, g2.events[r.ref], _readers(g2))
+        and _free(g2, g2.events[r.ref], _readers(g2), inits)
     )
 
 
-def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent) -> bool:
+def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bool:
     """Whether the speculative revisit that made ``g`` (``r``, inside ``w``'s prefix,
     now reads from ``w``) is the one route kept of those closing its ``po | rf`` cycle.
 
     Another read ``e`` of the cycle, with its reads-from edge on it, could have been
     the one revisited last, when that edge alone closes the cycle (without it, ``w`` no
     longer follows ``r``) and a revisit may change ``e`` alone (:func:`_free`).  Of
-    those routes, the one revisiting the earliest-added read (TruSt's ``<_G``, the
-    stamp) is taken.  A read no revisit may change alone (it feeds a dependency, an
-    await, an RMW) does not count: its graph is reached through another, and where a
-    cycle has none, every route is taken and the completed graph's key drops the
-    second (``duplicates``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's
-    method's graphs, none lost, on 9 seeds of generated programs) and by the
-    scenarios' executions under the LKMM, unchanged."""
+    the reads that may, the earliest added (TruSt's ``<_G``, the stamp) closes the
+    cycle; a route closing with a read that may not (it is an await, it feeds a
+    dependency, an await or an RMW) is not taken when one that may is on the cycle.
+    Where a cycle has none, every route is taken and the completed graph's key drops
+    the second (``duplicates``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's
+    method's graphs, none lost, on 9 seeds of generated programs) and by every
+    scenario under the LKMM, explored with and without this rule (the same graphs)."""
     readers = _readers(g)
     after: set[int] = set()  # w and every event after it in (po | rf)+
     stack = [w.ref]
@@ -1019,18 +1021,32 @@ def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent) -> bool:
             if x + 1 in g.events:
                 stack.append(x + 1)
             stack.extend(readers.get(x, ()))
+    r_free: bool | None = None  # worked out when asked
     for x in g.porf_prefix_of_new(w) & after:
         e = g.events[x]
-        if (
-            x != w.ref
-            and e.reads
-            and e.rf in after
-            and e.stamp < r.stamp
-            and _free(g, e, readers)
-            and not _reaches(g, r.ref, w.ref, readers, (e.rf, e.ref))
-        ):
+        if x in (w.ref, r.ref) or not e.reads or e.rf not in after:
+            continue
+        if e.stamp > r.stamp:
+            if r_free is None:
+                r_free = _free(g, g.events[r.ref], readers, inits)
+            if r_free:
+                continue
+        if _free(g, e, readers, inits) and not _reaches(g, r.ref, w.ref, readers, (e.rf, e.ref)):
             return False
     return True
+
+
+def _kind_kept(g: WGraph, r: WEvent, inits: list[Any]) -> bool:
+    """Whether the RMW ``r`` succeeds, or fails, whichever write of its location (or
+    the initial value) it reads: another source leaves it the same kind of event."""
+    assert r.lid is not None
+    values = [inits[r.lid], *(g.events[x].written_value for x in g.co.get(r.lid, []))]
+    assert r.fn is not None
+    fails = r.kind is EventKind.RMW_FAIL
+    try:
+        return all((r.fn(v)[0] is NO_WRITE) == fails for v in values)
+    except Exception:  # a value the operation cannot take: not the same
+        return False
 
 
 def _reaches(
@@ -1052,15 +1068,16 @@ def _reaches(
     return False
 
 
-def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]]) -> bool:
+def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]], inits: list[Any]) -> bool:
     """Whether a revisit may change what ``r`` reads and nothing else: ``r`` is no
     await, no other RMW or earlier-added read reads its source (a revisit gives one
     read, and the prefix's later plain reads, a new source), and nothing but plain
     stores and reads follows its value: no address or control dependency, no await
     or RMW reading a value it reaches (through data dependencies and the readers of
-    those stores), nor its source.  Stricter than :func:`_speculable`, which knows
-    the new value: a read judged free is one a revisit may change whatever it read
-    before."""
+    those stores), nor its source; an RMW succeeds or fails alike whichever write
+    of its location it reads (:func:`_kind_kept`).  Stricter than
+    :func:`_speculable`, which knows the new value: a read judged free is one a
+    revisit may change whatever it read before."""
     if r.cond is not None:
         return False
     for y in readers.get(r.rf, ()) if r.rf is not None else ():
@@ -1087,7 +1104,9 @@ def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]]) -> bool:
                     seen.add(y)
                     affected.append(g.events[y])
     src = g.events[r.rf] if r.rf is not None else None
-    return src is None or not ((src.addr | src.ctrl | src.data) & seen)
+    if src is not None and (src.addr | src.ctrl | src.data) & seen:
+        return False
+    return r.fn is None or _kind_kept(g, r, inits)
 
 
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
