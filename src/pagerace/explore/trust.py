@@ -41,9 +41,9 @@ is taken, not one closing with a read that may not be changed alone
 (:func:`_last_of_its_cycles`), and only from the graph where that read kept its first
 source (:func:`_revisited_before`); where a cycle has no such read, a set of the
 speculative graphs completed recognises the second (``duplicates`` in the stats), so
-each execution is reported once.  Tested against
-herd7's candidate method (``pagerace.explore.candidates``) on generated programs:
-exactly its graphs, none twice.
+each execution is reported once.  Tested against herd7's candidate method
+(``pagerace.explore.candidates``) on generated programs: exactly its graphs, none
+twice.
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for those duplicates and
@@ -1039,9 +1039,8 @@ def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bo
 def _kind_kept(g: WGraph, r: WEvent, inits: list[Any]) -> bool:
     """Whether the RMW ``r`` succeeds, or fails, whichever write of its location (or
     the initial value) it reads: another source leaves it the same kind of event."""
-    assert r.lid is not None
+    assert r.lid is not None and r.fn is not None
     values = [inits[r.lid], *(g.events[x].written_value for x in g.co.get(r.lid, []))]
-    assert r.fn is not None
     fails = r.kind is EventKind.RMW_FAIL
     try:
         return all((r.fn(v)[0] is NO_WRITE) == fails for v in values)
