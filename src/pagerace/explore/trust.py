@@ -54,7 +54,7 @@ model is what orders events here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -773,7 +773,6 @@ class Trust:
     def _revisits(self, live: _Live, w: WEvent) -> None:
         g = live.graph
         prefix = g.porf_prefix_of_new(w)
-        inits = [loc.init for loc in live.world.locations]
         reads = sorted(
             (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
         )
@@ -796,6 +795,7 @@ class Trust:
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also)
+                inits = [loc.init for loc in live.world.locations] if speculative else []
                 if speculative and (
                     _revisited_before(g, g2, r, inits) or not _last_of_its_cycles(g2, r, w, inits)
                 ):
@@ -944,17 +944,9 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     affected, seen = [r], {r.ref}  # reads whose value may follow r's
     while affected:
         a = affected.pop()
-        new: list[int] = []
-        x = a.ref + 1
-        while x in kept:  # a's thread after a, kept (closed under po)
-            e = g.events[x]
-            if a.ref in e.addr or a.ref in e.ctrl:
-                return False
-            if a.ref in e.data:
-                if e.reads:
-                    return False  # an RMW could succeed or fail otherwise
-                new.append(e.ref)
-            x += 1
+        new = _data_dependents(g, a, kept)  # (kept is closed under po)
+        if new is None:
+            return False
         if a.writes:
             if a is not r:
                 new.append(a.ref)  # known once its thread is re-run
@@ -1088,15 +1080,11 @@ def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]], inits: list[Any])
         a = affected.pop()
         if a is not r and (a.cond is not None or a.writes):
             return False
-        new: list[int] = [a.ref] if a.writes else []
-        x = a.ref + 1
-        while x in g.events:  # a's thread after a
-            e = g.events[x]
-            if a.ref in e.addr or a.ref in e.ctrl or (a.ref in e.data and e.reads):
-                return False
-            if a.ref in e.data:
-                new.append(e.ref)
-            x += 1
+        new = _data_dependents(g, a, g.events)
+        if new is None:
+            return False
+        if a.writes:
+            new.append(a.ref)
         for c in new:
             for y in readers.get(c, ()):
                 if y not in seen:
@@ -1106,6 +1094,22 @@ def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]], inits: list[Any])
     if src is not None and (src.addr | src.ctrl | src.data) & seen:
         return False
     return r.fn is None or _kind_kept(g, r, inits)
+
+
+def _data_dependents(g: WGraph, a: WEvent, within: Container[int]) -> list[int] | None:
+    """The stores after ``a`` in its thread (those ``within``, up to the first that is
+    not) whose data depends on ``a``; None when one there depends on it by address or
+    control, or an RMW by data (it could succeed or fail otherwise)."""
+    out: list[int] = []
+    x = a.ref + 1
+    while x in within:
+        e = g.events[x]
+        if a.ref in e.addr or a.ref in e.ctrl or (a.ref in e.data and e.reads):
+            return None
+        if a.ref in e.data:
+            out.append(e.ref)
+        x += 1
+    return out
 
 
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
