@@ -1,9 +1,8 @@
 """One route per load-buffering cycle against every route, on the catalogue's scenarios.
 
 TruSt closes a ``po | rf`` cycle by one speculative revisit only, the one of the rule in
-``pagerace.explore.trust._last_of_its_cycles`` and ``_revisited_before``.  This explores
-each scenario and variant under the LKMM twice, with the rule and with every route
-taken (the copies dropped on completion, as before the rule), and compares the graphs
+``pagerace.explore.trust._another_route``.  This explores each scenario and variant
+under the LKMM twice, with the rule and with every route taken (the copies dropped on completion, as before the rule), and compares the graphs
 of the executions: the rule must lose none and add none.  Prints, per variant, the
 executions, the graphs reached twice (``duplicates``) and the re-runs of each, and the
 graphs lost or added.
@@ -55,19 +54,18 @@ def main() -> int:
     if unknown:
         print(f"unknown scenario {unknown[0]!r}; known: {', '.join(scenarios)}", file=sys.stderr)
         return 2
-    rule = trust._last_of_its_cycles, trust._revisited_before
+    rule = trust._another_route
     differing = 0
     print(f"{'scenario:variant':40} {'executions':>10} {'copies':>14} {'re-runs':>16}  lost added")
     for name in names:
         for variant in scenarios[name].variants:
             program = scenarios[name].program(variant, {})
             one, one_stats, n = _graphs(program)
-            trust._last_of_its_cycles = lambda *_: True  # type: ignore[assignment]
-            trust._revisited_before = lambda *_: False  # type: ignore[assignment]
+            trust._another_route = lambda *_: False  # type: ignore[assignment]
             try:
                 every, every_stats, _ = _graphs(program)
             finally:
-                trust._last_of_its_cycles, trust._revisited_before = rule
+                trust._another_route = rule
             lost, added = len(every - one), len(one - every)
             differing += bool(lost or added)
             print(

@@ -773,6 +773,7 @@ class Trust:
     def _revisits(self, live: _Live, w: WEvent) -> None:
         g = live.graph
         prefix = g.porf_prefix_of_new(w)
+        inits = [loc.init for loc in live.world.locations] if self.porf_cycles else []
         reads = sorted(
             (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
         )
@@ -795,10 +796,7 @@ class Trust:
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also)
-                inits = [loc.init for loc in live.world.locations] if speculative else []
-                if speculative and (
-                    _revisited_before(g, g2, r, inits) or not _last_of_its_cycles(g2, r, w, inits)
-                ):
+                if speculative and _another_route(g, g2, r, w, inits):
                     continue  # the graph's other route makes it
                 g2.speculative = g.speculative or speculative or bool(also)
                 r2 = g2.events[r.ref]
@@ -974,7 +972,19 @@ def _readers(g: WGraph) -> dict[int, list[int]]:
     return readers
 
 
-def _revisited_before(g: WGraph, g2: WGraph, r: WEvent, inits: list[Any]) -> bool:
+def _another_route(g: WGraph, g2: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bool:
+    """Whether the speculative revisit of ``r`` by ``w`` (``g`` -> ``g2``) is left to
+    another route to ``g2``'s completions (:func:`_revisited_before`,
+    :func:`_last_of_its_cycles`)."""
+    readers = _readers(g2)
+    return _revisited_before(g, g2, r, readers, inits) or not _last_of_its_cycles(
+        g2, r, w, readers, inits
+    )
+
+
+def _revisited_before(
+    g: WGraph, g2: WGraph, r: WEvent, readers: dict[int, list[int]], inits: list[Any]
+) -> bool:
     """Whether ``r``, a plain read a speculative revisit gives a new source (``g`` ->
     ``g2``), reads in ``g`` from a write a revisit gave it (added after it), and
     nothing the revisit keeps follows its value (:func:`_free` in ``g2``).  TruSt asks
@@ -985,11 +995,13 @@ def _revisited_before(g: WGraph, g2: WGraph, r: WEvent, inits: list[Any]) -> boo
         r.rf is not None
         and not r.writes
         and g.events[r.rf].stamp > r.stamp
-        and _free(g2, g2.events[r.ref], _readers(g2), inits)
+        and _free(g2, g2.events[r.ref], readers, inits)
     )
 
 
-def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bool:
+def _last_of_its_cycles(
+    g: WGraph, r: WEvent, w: WEvent, readers: dict[int, list[int]], inits: list[Any]
+) -> bool:
     """Whether the speculative revisit that made ``g`` (``r``, inside ``w``'s prefix,
     now reads from ``w``) is the one route kept of those closing its ``po | rf`` cycle.
 
@@ -1003,16 +1015,7 @@ def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bo
     the second (``duplicates``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's
     method's graphs, none lost, on 9 seeds of generated programs) and by every
     scenario under the LKMM, explored with and without this rule (the same graphs)."""
-    readers = _readers(g)
-    after: set[int] = set()  # w and every event after it in (po | rf)+
-    stack = [w.ref]
-    while stack:
-        x = stack.pop()
-        if x not in after:
-            after.add(x)
-            if x + 1 in g.events:
-                stack.append(x + 1)
-            stack.extend(readers.get(x, ()))
+    after = _following(g, w.ref, readers)
     r_free: bool | None = None  # worked out when asked
     for x in g.porf_prefix_of_new(w) & after:
         e = g.events[x]
@@ -1023,7 +1026,9 @@ def _last_of_its_cycles(g: WGraph, r: WEvent, w: WEvent, inits: list[Any]) -> bo
                 r_free = _free(g, g.events[r.ref], readers, inits)
             if r_free:
                 continue
-        if _free(g, e, readers, inits) and not _reaches(g, r.ref, w.ref, readers, (e.rf, e.ref)):
+        if _free(g, e, readers, inits) and w.ref not in _following(
+            g, r.ref, readers, (e.rf, e.ref)
+        ):
             return False
     return True
 
@@ -1040,23 +1045,21 @@ def _kind_kept(g: WGraph, r: WEvent, inits: list[Any]) -> bool:
         return False
 
 
-def _reaches(
-    g: WGraph, src: int, dst: int, readers: dict[int, list[int]], cut: tuple[int | None, int]
-) -> bool:
-    """Whether ``dst`` follows ``src`` in ``(po | rf)+`` without the rf edge ``cut``."""
+def _following(
+    g: WGraph, src: int, readers: dict[int, list[int]], cut: tuple[int | None, int] | None = None
+) -> set[int]:
+    """``src`` and every event after it in ``(po | rf)+``, without the rf edge ``cut``."""
     seen: set[int] = set()
     stack = [src]
     while stack:
         x = stack.pop()
-        if x == dst:
-            return True
         if x in seen:
             continue
         seen.add(x)
         if x + 1 in g.events:
             stack.append(x + 1)
         stack.extend(y for y in readers.get(x, ()) if (x, y) != cut)
-    return False
+    return seen
 
 
 def _free(g: WGraph, r: WEvent, readers: dict[int, list[int]], inits: list[Any]) -> bool:

@@ -315,8 +315,7 @@ def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
 
     program = catalogue()[name].program(variant, {})
     found, one_route = outcomes(program, LKMM())
-    monkeypatch.setattr(trust_module, "_last_of_its_cycles", lambda *_: True)
-    monkeypatch.setattr(trust_module, "_revisited_before", lambda *_: False)
+    monkeypatch.setattr(trust_module, "_another_route", lambda *_: False)
     every, every_route = outcomes(program, LKMM())
     assert Counter(shape(o.graph, o.waiting) for o in found) == Counter(
         shape(o.graph, o.waiting) for o in every
