@@ -2,10 +2,10 @@
 
 TruSt closes a ``po | rf`` cycle by one speculative revisit only, the one of the rule in
 ``pagerace.explore.trust._another_route``.  This explores each scenario and variant
-under the LKMM twice, with the rule and with every route taken (the copies dropped on completion, as before the rule), and compares the graphs
-of the executions: the rule must lose none and add none.  Prints, per variant, the
-executions, the graphs reached twice (``duplicates``) and the re-runs of each, and the
-graphs lost or added.
+under the LKMM twice, with the rule and with every route taken (the copies dropped on
+completion, as before the rule), and compares the graphs of the executions: the rule
+must lose none and add none.  Prints, per variant, the executions, the graphs reached
+twice (``duplicates``) and the re-runs of each, and the graphs lost or added.
 
     python bench/lb_routes.py [--only gup-vs-split,prep-race]
 
