@@ -55,7 +55,8 @@ model is what orders events here.
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 import greenlet
@@ -113,6 +114,20 @@ class WEvent:
     @property
     def idx(self) -> int:
         return self.ref % REF
+
+
+_FIELDS = tuple(f.name for f in fields(WEvent))
+_PLACE = {name: i for i, name in enumerate(_FIELDS)}
+_ALL_FIELDS = attrgetter(*_FIELDS)
+
+
+def _with(ev: WEvent, **changes: Any) -> WEvent:
+    """``ev`` with ``changes``: ``dataclasses.replace``, a third of its cost (the
+    explorer makes one or more per step)."""
+    args = list(_ALL_FIELDS(ev))
+    for name, v in changes.items():
+        args[_PLACE[name]] = v
+    return WEvent(*args)
 
 
 @dataclass(slots=True)
@@ -274,10 +289,10 @@ class _Live:
             if not ev.data:
                 raise Misspeculation(ev.tid, ev.idx)
             obj = self.world.object_ids.get(id(value))
-            ev = replace(ev, written_value=value, written_object=obj)
+            ev = _with(ev, written_value=value, written_object=obj)
             self.graph.events[ev.ref] = ev
             return ev
-        now = outcome(replace(ev, fn=op.fn, cond=op.cond), self.read_value(ev))
+        now = outcome(ev, self.read_value(ev), fn=op.fn, cond=op.cond)
         if now.kind is not ev.kind or not _same_value(now.written_value, self.written_value(ev)):
             raise Misspeculation(ev.tid, ev.idx)
         return ev
@@ -428,26 +443,32 @@ def _unsimulated(op: Op) -> bool:
     return op.loc is not None and op.loc.lid < 0
 
 
-def outcome(ev: WEvent, old: Any) -> WEvent:
-    """What ``ev`` (a read, an RMW or an await) does when it reads ``old``: an await
-    that cannot proceed waits (blocked); an RMW succeeds (reads and writes) or fails."""
-    lock_kind = None
-    if ev.lock is not None:
-        lock_kind = EventKind.LOCK if ev.lock.action == "acquire" else EventKind.UNLOCK
-    ev = replace(ev, read_value=old, blocked=False)
-    if ev.cond is not None and not ev.cond(old):
-        return _blocked(ev)
-    if ev.fn is None:
-        return replace(ev, kind=EventKind.LOAD, writes=False, written_value=None)
-    new, _ = ev.fn(old)
+def outcome(ev: WEvent, old: Any, **also: Any) -> WEvent:
+    """What ``ev`` (a read, an RMW or an await), changed by ``also``, does when it reads
+    ``old``: an await that cannot proceed waits (blocked); an RMW succeeds (reads and
+    writes) or fails."""
+    fn, cond = also.get("fn", ev.fn), also.get("cond", ev.cond)
+    if cond is not None and not cond(old):
+        return _blocked(ev, read_value=old, **also)
+    if fn is None:
+        kind, new = EventKind.LOAD, NO_WRITE
+    else:
+        new, _ = fn(old)
+        kind = EventKind.RMW_FAIL if new is NO_WRITE else EventKind.RMW
     if new is NO_WRITE:
-        return replace(ev, kind=EventKind.RMW_FAIL, writes=False, written_value=None)
-    return replace(ev, kind=lock_kind or EventKind.RMW, writes=True, written_value=raw(new))
+        return _with(
+            ev, read_value=old, blocked=False, kind=kind, writes=False, written_value=None, **also
+        )
+    if ev.lock is not None:
+        kind = EventKind.LOCK if ev.lock.action == "acquire" else EventKind.UNLOCK
+    return _with(
+        ev, read_value=old, blocked=False, kind=kind, writes=True, written_value=raw(new), **also
+    )
 
 
-def _blocked(ev: WEvent) -> WEvent:
-    kind = EventKind.LOAD if ev.fn is None else EventKind.RMW_FAIL
-    return replace(ev, kind=kind, writes=False, written_value=None, blocked=True)
+def _blocked(ev: WEvent, **also: Any) -> WEvent:
+    kind = EventKind.LOAD if also.get("fn", ev.fn) is None else EventKind.RMW_FAIL
+    return _with(ev, kind=kind, writes=False, written_value=None, blocked=True, **also)
 
 
 def to_graph(g: WGraph, world: World) -> ExecutionGraph:
@@ -545,7 +566,7 @@ class Trust:
                 guess = live.inits[op.loc.lid] if given is None else given
                 try:
                     ev = live.event_for(tid, op, None, g.stamp, ahead.get(ref, guess))
-                    ev = replace(ev, rf=rf)
+                    ev = _with(ev, rf=rf)
                 except Exception:  # a guess the model's code cannot take
                     if ref in ahead:
                         raise
@@ -702,9 +723,12 @@ class Trust:
             return False
         return True
 
-    def _queue(self, live: _Live, g: WGraph) -> None:
-        """Put ``g`` (a revisit's result) on the work list, unless the model rejects it:
-        asked now, a rejected graph costs no re-run of the threads.  A graph whose
+    def _queue(self, live: _Live, g: WGraph, lid: int) -> None:
+        """Put ``g`` (a revisit's result: a read of location ``lid`` took a new source)
+        on the work list, unless the model rejects it: asked now, a rejected graph
+        costs no re-run of the threads.  Under a model that promises coherence, the
+        one location whose rf or co changed is checked first, without the model (most
+        revisits break it: :func:`_coherent_at`).  A graph whose
         values a re-run may change (``speculative``: a read revisited inside its write's
         prefix) is asked again once re-run: the model's answer depends on the events,
         their kinds, rf and co, not on the values (but for whether a
@@ -713,6 +737,9 @@ class Trust:
         (:class:`Misspeculation`)."""
         if g.speculative and _reads_a_failed_rmw(g):
             self.stats.misspeculated += 1  # as its re-run would find (_restale)
+            return
+        if self.coherent and not _coherent_at(g, lid):
+            self.stats.inconsistent += 1  # (the model, asked, would say "coherence")
             return
         if self._accepts(live, g):
             self.work.append((g, not g.speculative))
@@ -772,6 +799,7 @@ class Trust:
     # -- backward revisits ------------------------------------------------------------
     def _revisits(self, live: _Live, w: WEvent) -> None:
         g = live.graph
+        assert w.lid is not None
         prefix = g.porf_prefix_of_new(w)
         inits = [loc.init for loc in live.world.locations] if self.porf_cycles else []
         reads = sorted(
@@ -806,7 +834,7 @@ class Trust:
                     if r2.writes:
                         _place(g3, r2.ref, r2.lid, w.ref)
                     self.stats.revisits += 1
-                    self._queue(live, g3)
+                    self._queue(live, g3, w.lid)
 
     def _maximal(
         self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int], speculative: bool
@@ -922,7 +950,7 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
         return False
     if r.ref + 1 in prefix and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
         return False  # an await that waits ends its thread
-    now = outcome(replace(r, rf=w.ref), w.written_value)
+    now = outcome(r, w.written_value, rf=w.ref)
     if (
         _same_value(now.read_value, r.read_value)
         and now.kind is r.kind
@@ -949,7 +977,7 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
             if a is not r:
                 new.append(a.ref)  # known once its thread is re-run
             else:
-                now = outcome(replace(r, rf=w.ref), w.written_value)
+                now = outcome(r, w.written_value, rf=w.ref)
                 if not now.writes or now.written_value != r.written_value:
                     new.append(r.ref)  # an RMW that stores something else (xchg does not)
         for c in new:
@@ -1115,6 +1143,34 @@ def _data_dependents(g: WGraph, a: WEvent, within: Container[int]) -> list[int] 
     return out
 
 
+def _coherent_at(g: WGraph, lid: int) -> bool:
+    """Whether location ``lid`` is coherent in ``g`` (acyclic ``po-loc | rf | co |
+    fr``).  With ``co`` total, each access has a place in it (a write its own, a read
+    its source's, just after it); a cycle exists exactly when, in some thread, an
+    access has a place before one of an earlier access (CoRR, CoWR, CoRW, CoWW; an
+    RMW reads at its source's place and writes at its own, which must come after it),
+    since every rf, co and fr edge goes forward in co."""
+    ws = g.co.get(lid, [])
+    pos = {w: i for i, w in enumerate(ws)}
+    seen: dict[int, int] = {}  # thread -> the latest place its accesses so far had
+    for ref in sorted(x for x, e in g.events.items() if e.lid == lid):
+        e = g.events[ref]
+        before = seen.get(e.tid, -1)
+        if e.rf is not None and e.rf not in pos:
+            return True  # (not a write of lid: left to the model)
+        src = -1 if not e.reads or e.rf is None else pos[e.rf]
+        if e.reads and src < before:
+            return False
+        if e.writes:
+            if ref not in pos:
+                return True
+            if pos[ref] <= max(before, src):
+                return False  # (an RMW also writes after what it read)
+            src = pos[ref]
+        seen[e.tid] = max(before, src)
+    return True
+
+
 def _rmw_reads(g: WGraph, w: int | None, lid: int) -> bool:
     """Whether a successful RMW already reads from ``w`` (None: the initial write)."""
     return any(e.reads and e.writes and e.rf == w and e.lid == lid for e in g.events.values())
@@ -1153,7 +1209,7 @@ def _revisited(
     g2.lens[w.tid] = max(g2.lens[w.tid], w.idx + 1)
     g2.stamp = max(g2.stamp, w.stamp + 1)
     for x in (r, *also):
-        g2.events[x.ref] = outcome(replace(x, rf=w.ref), w.written_value)
+        g2.events[x.ref] = outcome(x, w.written_value, rf=w.ref)
     return g2
 
 
