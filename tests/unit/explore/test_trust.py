@@ -259,6 +259,20 @@ def test_load_buffering_cycles_hypothesis_found_missing_are_built(
             [("read", 1, 0), ("write", 0, 1)],
             [("read", 1, 0), ("write", 0, 2)],
         ],
+        # Two cycles through P1's cmpxchg of y (a read that does not count): P0's reads
+        # of x and of the flags close one each, in turn; the route closing both at once
+        # with the cmpxchg is not taken.
+        [
+            [("read", 0, 0), ("na_set_bit", 0, 1), ("write", 1, 1)],
+            [("cmpxchg", 1, 2), ("write", 0, 1), ("set_bit", 0, 2)],
+        ],
+        # P0's read of x is given P1's store by an ordinary revisit before P1's read of
+        # the flags closes the cycle; the route where P0's read keeps its first source
+        # and is revisited last reaches the same graph, and is the one taken.
+        [
+            [("read", 0, 0), ("read", 1, 0), ("na_set_bit", 0, 0)],
+            [("na_set_bit", 0, 1), ("write", 0, 1), ("write", 1, 1)],
+        ],
     ],
 )
 def test_a_load_buffering_graph_is_reached_one_way_only(threads: list[list[Instr]]) -> None:
