@@ -1173,9 +1173,9 @@ def _coherent_at(g: WGraph, lid: int) -> bool:
     """Whether location ``lid`` is coherent in ``g`` (acyclic ``po-loc | rf | co |
     fr``).  With ``co`` total, each access has a place in it (a write its own, a read
     its source's, just after it); a cycle exists exactly when, in some thread, an
-    access has a place before one of an earlier access (CoRR, CoWR, CoRW, CoWW; an
-    RMW reads at its source's place and writes at its own, which must come after it),
-    since every rf, co and fr edge goes forward in co."""
+    access has a place before one of an earlier access (CoRR, CoWR, CoRW, CoWW), since
+    every rf, co and fr edge goes forward in co; or when an RMW, one event, does not
+    write right after what it read (a write between is fr-after and co-before it)."""
     ws = g.co.get(lid, [])
     pos = {w: i for i, w in enumerate(ws)}
     seen: dict[int, int] = {}  # thread -> the latest place its accesses so far had
@@ -1190,9 +1190,10 @@ def _coherent_at(g: WGraph, lid: int) -> bool:
         if e.writes:
             if ref not in pos:
                 return True
-            if pos[ref] <= max(before, src):
-                return False  # (an RMW also writes after what it read)
-            src = pos[ref]
+            at = pos[ref]
+            if at <= before or (e.reads and at != src + 1):
+                return False  # (an RMW writes right after what it read: else fr;co)
+            src = at
         seen[e.tid] = max(before, src)
     return True
 

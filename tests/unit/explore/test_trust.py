@@ -409,6 +409,8 @@ def _coherence_asked(program: Program, model: MemoryModel) -> tuple[int, int]:
     axiom = _COHERENCE.get(model.name)
 
     def queueing(self: Trust, live: object, g: object, lid: int) -> None:
+        if g.speculative and trust_module._reads_a_failed_rmw(g):  # type: ignore[attr-defined, arg-type]
+            return queue(self, live, g, lid)  # type: ignore[arg-type]  # (dropped unasked)
         coherent = coherent_at(g, lid)  # type: ignore[arg-type]
         view = trust_module.to_graph(g, live.world)  # type: ignore[arg-type, attr-defined]
         violated = self.model.violation(view)
