@@ -316,6 +316,7 @@ def test_load_buffering_between_plain_accesses_builds_no_graph_twice(
         ("split-vs-tail-put", "per-tail-lock-naive"),
         ("gup-vs-split", "v4.5"),
         pytest.param("gup-vs-split", "per-tail-lock", marks=pytest.mark.slow),
+        pytest.param("gup-vs-split", "per-tail-lock-naive", marks=pytest.mark.slow),
     ],
 )
 def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
