@@ -1012,11 +1012,11 @@ def _another_route(
     """Whether the speculative revisit of ``r`` (and ``also``, the prefix's reads it
     takes along) by ``w`` (``g`` -> ``g2``) is left to another route to ``g2``'s
     completions (:func:`_revisited_before`, :func:`_last_of_its_cycles`)."""
-    readers = _readers(g2)
     if also:
         before = _readers(g)
         if any(_revisited_before(g, g, x, before, inits) for x in also):
             return True
+    readers = _readers(g2)
     return _revisited_before(g, g2, r, readers, inits) or not _last_of_its_cycles(
         g2, r, w, readers, inits
     )
@@ -1088,10 +1088,9 @@ def _last_of_its_cycles(
             return False  # e's edge alone closes the cycle: e's route
         cuts.add((e.rf, e.ref))
         if (
-            e.stamp > r.stamp
+            e.stamp > r.stamp  # (so r may not be changed alone: see above)
             and e.fn is None
             and e.rf not in _following(g, e.ref, readers, {(w.ref, r.ref)})
-            and not r_free
         ):
             return False  # r closes first the cycles with no such read, e then its own
     return len(cuts) < 2 or w.ref in _following(g, r.ref, readers, cuts)
