@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -408,23 +409,79 @@ def _coherence_asked(program: Program, model: MemoryModel) -> tuple[int, int]:
     judged = [0, 0]
     queue, coherent_at = Trust._queue, trust_module._coherent_at
     axiom = _COHERENCE.get(model.name)
+    building: list[Any] = []  # the build whose revisit is being queued
 
     def queueing(self: Trust, live: object, g: object, lid: int) -> None:
-        if g.speculative and trust_module._reads_a_failed_rmw(g):  # type: ignore[attr-defined, arg-type]
-            return queue(self, live, g, lid)  # type: ignore[arg-type]  # (dropped unasked)
+        building[:] = [live]
+        queue(self, live, g, lid)  # type: ignore[arg-type]
+
+    def judging(g: object, lid: int) -> bool:
         coherent = coherent_at(g, lid)  # type: ignore[arg-type]
-        view = trust_module.to_graph(g, live.world)  # type: ignore[arg-type, attr-defined]
-        violated = self.model.violation(view)
+        view = trust_module.to_graph(g, building[0].world)  # type: ignore[arg-type]
+        violated = model.violation(view)
         assert coherent or violated is not None, (g, lid)
         assert not coherent or violated is None or violated != axiom, (g, lid, violated)
         judged[0] += 1
         judged[1] += not coherent
-        queue(self, live, g, lid)  # type: ignore[arg-type]
+        return coherent
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Trust, "_queue", queueing)
+        mp.setattr(trust_module, "_coherent_at", judging)
         outcomes(program, model)
     return judged[0], judged[1]
+
+
+@pytest.mark.parametrize(
+    ("events", "co", "coherent"),
+    [
+        # (thread, index, kind, source as (thread, index) or None) of one location
+        (
+            [(0, 0, "W", None), (0, 1, "W", None), (1, 0, "R", (0, 1)), (1, 1, "R", (0, 0))],
+            [(0, 0), (0, 1)],
+            False,
+        ),  # CoRR: the newer write read first
+        (
+            [(0, 0, "W", None), (0, 1, "W", None), (1, 0, "R", (0, 0)), (1, 1, "R", (0, 1))],
+            [(0, 0), (0, 1)],
+            True,
+        ),
+        (
+            [(0, 0, "W", None), (1, 0, "W", None), (1, 1, "R", None)],
+            [(1, 0), (0, 0)],
+            False,
+        ),  # CoWR: the initial value after its own write
+        ([(0, 0, "W", None), (0, 1, "W", None)], [(0, 1), (0, 0)], False),  # CoWW
+        (
+            [(0, 0, "W", None), (1, 0, "R", (0, 0)), (1, 1, "W", None)],
+            [(1, 1), (0, 0)],
+            False,
+        ),  # CoRW
+        ([(0, 0, "W", None), (1, 0, "U", None)], [(0, 0), (1, 0)], False),  # RMW: a write between
+        ([(0, 0, "W", None), (1, 0, "U", None)], [(1, 0), (0, 0)], True),
+    ],
+)
+def test_a_location_is_coherent_when_no_thread_sees_it_go_back(
+    events: list[tuple[int, int, str, tuple[int, int] | None]],
+    co: list[tuple[int, int]],
+    coherent: bool,
+) -> None:
+    """``_coherent_at``, each of its rules on its own: a thread's accesses never place
+    before an earlier one's place in co, and an RMW writes right after what it read."""
+    from pagerace.explore import trust as trust_module
+
+    def ref(tid: int, idx: int) -> int:
+        return tid * trust_module.REF + idx
+
+    kinds = {"R": EventKind.LOAD, "W": EventKind.STORE, "U": EventKind.RMW}
+    g = trust_module.WGraph({}, {0: [ref(*w) for w in co]}, [0, 0], 0)
+    for n, (tid, idx, kind, src) in enumerate(events):
+        reads, writes = kind in "RU", kind in "WU"
+        rf = None if src is None else ref(*src)
+        g.add(
+            trust_module.WEvent(ref(tid, idx), n, kinds[kind], kind, "", 0, reads, writes, 0, 1, rf)
+        )
+    assert trust_module._coherent_at(g, 0) is coherent
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
