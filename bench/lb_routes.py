@@ -1,11 +1,14 @@
 """One route per load-buffering cycle against every route, on the catalogue's scenarios.
 
 TruSt closes a ``po | rf`` cycle by one speculative revisit only, the one of the rule in
-``pagerace.explore.trust._another_route``.  This explores each scenario and variant
-under the LKMM twice, with the rule and with every route taken (the copies dropped on
-completion, as before the rule), and compares the graphs of the executions: the rule
-must lose none and add none.  Prints, per variant, the executions, the graphs reached
-twice (``duplicates``) and the re-runs of each, and the graphs lost or added.
+``pagerace.explore.trust._another_route``, and drops a revisit result built a second
+way before re-running it (``Trust._built_before``).  This explores each scenario and
+variant under the LKMM twice: as pagerace does, and with every route taken and re-run
+(the copies dropped on completion only, as before the rule), and compares the graphs of
+the executions: the rule and the check must lose none and add none.  Prints, per
+variant, the executions, the graphs re-run a second way (``duplicates``), pagerace's
+revisit results dropped before a re-run (``rebuilt``), the re-runs of each, and the
+graphs lost or added.
 
     python bench/lb_routes.py [--only gup-vs-split,prep-race]
 
@@ -54,23 +57,28 @@ def main() -> int:
     if unknown:
         print(f"unknown scenario {unknown[0]!r}; known: {', '.join(scenarios)}", file=sys.stderr)
         return 2
-    rule = trust._another_route
+    rule, check = trust._another_route, trust.Trust._built_before
     differing = 0
-    print(f"{'scenario:variant':40} {'executions':>10} {'copies':>14} {'re-runs':>16}  lost added")
+    print(
+        f"{'scenario:variant':40} {'executions':>10} {'copies':>14} {'rebuilt':>7} "
+        f"{'re-runs':>16}  lost added"
+    )
     for name in names:
         for variant in scenarios[name].variants:
             program = scenarios[name].program(variant, {})
             one, one_stats, n = _graphs(program)
             trust._another_route = lambda *_: False  # type: ignore[assignment]
+            trust.Trust._built_before = lambda *_: False  # type: ignore[method-assign]
             try:
                 every, every_stats, _ = _graphs(program)
             finally:
                 trust._another_route = rule
+                trust.Trust._built_before = check  # type: ignore[method-assign]
             lost, added = len(every - one), len(one - every)
             differing += bool(lost or added)
             print(
                 f"{name + ':' + variant:40} {n:>10} "
-                f"{every_stats.duplicates:>6} -> {one_stats.duplicates:<5} "
+                f"{every_stats.duplicates:>6} -> {one_stats.duplicates:<5} {one_stats.rebuilt:>7} "
                 f"{every_stats.replays:>7} -> {one_stats.replays:<6} {lost:>5} {added:>5}",
                 flush=True,
             )

@@ -3,8 +3,9 @@
 For each scenario, variant and model (``tso``, ``lkmm``), at the default parameters,
 every execution is explored (TruSt, ``pagerace.explore.trust``) and one line printed:
 executions, graphs the model rejected, re-runs of the threads (``replays``: one per
-graph taken off the work list), graphs reached a second way (``duplicates``, load
-buffering), graphs dropped for a dependency the model's code hides
+graph taken off the work list), load-buffering revisit results built a second way
+and dropped before a re-run (``rebuilt``), graphs re-run a second way
+(``duplicates``), graphs dropped for a dependency the model's code hides
 (``misspeculated``), complete graphs where an await read a stale value (``blocked``),
 and the wall time.  ``--skip`` leaves out ``scenario:variant`` pairs (the default
 skips ``gup-vs-split:v3.13`` under the LKMM, about 100 s).
@@ -26,7 +27,15 @@ from pagerace.explore.trust import Outcome, Trust
 from pagerace.models.base import model_by_name
 from pagerace.scenarios.catalogue import catalogue
 
-COLUMNS = ("executions", "inconsistent", "replays", "duplicates", "misspeculated", "blocked")
+COLUMNS = (
+    "executions",
+    "inconsistent",
+    "replays",
+    "rebuilt",
+    "duplicates",
+    "misspeculated",
+    "blocked",
+)
 
 
 def main() -> int:

@@ -39,15 +39,20 @@ revisited last, and routes where that read had been revisited before.  Of the re
 revisit may change alone (:func:`_free`), only the route revisiting the earliest-added
 is taken, not one closing with a read that may not be changed alone
 (:func:`_last_of_its_cycles`), and only from the graph where that read kept its first
-source (:func:`_revisited_before`); where a cycle has no such read, a set of the
-speculative graphs completed recognises the second (``duplicates`` in the stats), so
-each execution is reported once.  Tested against herd7's candidate method
-(``pagerace.explore.candidates``) on generated programs: exactly its graphs, none
-twice.
+source (:func:`_revisited_before`, :func:`_kept_for_a_later_source`); a graph where a
+read a speculative revisit gave its source is on no cycle is left to the route where an
+ordinary revisit gave it (:func:`_speculation_closes_cycles`).  Where a cycle
+has no such read, the routes build the same revisit result (the same events, rf and
+co, added in another order), and a set of the speculative revisit results' keys drops
+the second before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats):
+no execution is re-run twice.  (A set of the completed speculative graphs stays as a
+guard, ``duplicates``: none in the tests and benchmarks.)  Tested against herd7's
+candidate method (``pagerace.explore.candidates``) on generated programs: exactly its
+graphs, each re-run once.
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
-(one per graph taken off the list) ends in an execution, but for those duplicates and
-awaits left reading a stale value.
+(one per graph taken off the list) ends in an execution, but for awaits left reading a
+stale value.
 Ghost words (RCU grace periods, TLB-flush IPIs under SC) are not simulated: the memory
 model is what orders events here.
 """
@@ -199,6 +204,7 @@ class TrustStats:
     replays: int = 0
     blocked: int = 0  # complete graphs with an await reading a stale value: not executions
     duplicates: int = 0  # load-buffering graphs reached a second way (not reported again)
+    rebuilt: int = 0  # load-buffering revisit results built a second way (dropped, not re-run)
     misspeculated: int = 0  # revisits inside a prefix undone by an unrecorded dependency
 
 
@@ -507,6 +513,7 @@ class Trust:
         self.max_events = max_events
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
+        self.queued: set[tuple[object, ...]] = set()
         # (graph, whether the model accepted it: asked again after the re-run if not)
         self.work: list[tuple[WGraph, bool]] = []
         self.bounded = False
@@ -742,8 +749,24 @@ class Trust:
         if self.coherent and not _coherent_at(g, lid):
             self.stats.inconsistent += 1  # (the model, asked, would say "coherence")
             return
+        if g.speculative and self._built_before(g):
+            self.stats.rebuilt += 1
+            return
         if self._accepts(live, g):
             self.work.append((g, not g.speculative))
+
+    def _built_before(self, g: WGraph) -> bool:
+        """Whether a load-buffering revisit result with ``g``'s events, rf and co was
+        built before (and noted now if not).  The rule of :func:`_another_route` takes
+        one route per cycle where it can tell which route the other reads of the cycle
+        take; where it cannot (a cycle whose reads all fail :func:`_free` in one
+        route's graph or the other's), the second route's result is dropped here,
+        before its re-run: no execution is re-run twice."""
+        key = g.key()
+        if key in self.queued:
+            return True
+        self.queued.add(key)
+        return False
 
     def _next(self, live: _Live) -> tuple[list[WEvent], list[WEvent]] | None:
         """The lowest thread with a pending op, the events its step may make (one per
@@ -843,8 +866,8 @@ class Trust:
         """TruSt's condition: ``r`` and every deleted event were added maximally, so
         that the revisit happens from one graph only.  A read inside the prefix
         (``speculative``) is not checked: what it read before is not canonical (it was
-        never deleted and re-added), and the graphs it leads to twice are recognised on
-        completion."""
+        never deleted and re-added): :func:`_another_route` takes one route to a
+        load-buffering graph, and :meth:`_built_before` drops what it cannot tell apart."""
         for ref in (*deleted, *(() if speculative else (r.ref,))):
             e = g.events[ref]
             if e.kind in (EventKind.FENCE, EventKind.LOCAL):
@@ -880,8 +903,9 @@ class Trust:
                 return False
         if g.speculative:
             # TruSt's maximality makes every porf-acyclic graph reachable one way only;
-            # a load-buffering graph can be reached by two speculative revisits (each
-            # of the cycle's reads revisited last): the second is recognised here.
+            # a load-buffering graph reached by a second route is dropped when queued
+            # (_built_before).  A guard: a second route through another revisit
+            # result would be recognised here (none in the tests and benchmarks).
             key = g.key()
             if key in self.speculated:
                 self.stats.duplicates += 1
@@ -1017,9 +1041,41 @@ def _another_route(
         if any(_revisited_before(g, g, x, before, inits) for x in also):
             return True
     readers = _readers(g2)
+    if not _speculation_closes_cycles(g2, readers):
+        return True
+    if _kept_for_a_later_source(g, g2, r, w):
+        return True
     return _revisited_before(g, g2, r, readers, inits) or not _last_of_its_cycles(
         g2, r, w, readers, inits
     )
+
+
+def _speculation_closes_cycles(g: WGraph, readers: dict[int, list[int]]) -> bool:
+    """Whether every read a speculative revisit gave its source (``speculated``: the
+    new ones too) is, with that edge, on a ``po | rf`` cycle of ``g``.  One that is
+    not (its revisit closed a cycle that a later revisit opened again, or it was taken
+    along where only another read's old source put it in the prefix) reads a write
+    that is not after it: the route where an ordinary revisit gave it that write
+    reaches the same graphs, and only that route is taken."""
+    return all(
+        e.rf in _following(g, e.ref, readers)
+        for e in g.events.values()
+        if e.speculated and e.rf is not None
+    )
+
+
+def _kept_for_a_later_source(g: WGraph, g2: WGraph, r: WEvent, w: WEvent) -> bool:
+    """Whether ``r``, which a speculative revisit by ``w`` gives a new source (``g`` ->
+    ``g2``), read in ``g`` from a write added after it (an earlier revisit gave it that
+    source), and ``g2`` keeps events added after ``r`` that are no longer in ``w``'s
+    ``porf`` prefix: the revisit kept them because ``r`` read that write (the write, and
+    what comes before it in its thread).  The route where ``r`` still read the write it
+    was added with deletes them (they are outside ``w``'s prefix there too) and adds
+    them again after ``w``, reaching the same graphs: only that route is taken."""
+    if r.rf is None or g.events[r.rf].stamp < r.stamp:
+        return False
+    prefix = g2.porf_prefix_of_new(w)
+    return any(e.stamp > r.stamp and x not in prefix for x, e in g2.events.items())
 
 
 def _revisited_before(
@@ -1047,8 +1103,11 @@ def _last_of_its_cycles(
 
     Another read ``e`` of the cycle (``w``'s own, if ``w`` is an RMW), with its
     reads-from edge on it, could have been the one revisited last, when that edge
-    alone closes the cycle (without it, ``w`` no longer follows ``r``) and a revisit
-    may change ``e`` alone (:func:`_free`).  Of the reads that may, the earliest added
+    alone closes the cycle (without it, ``w`` no longer follows ``r``), a revisit
+    may change ``e`` alone (:func:`_free`), and ``e``'s source was added after ``r``
+    (on that route, ``r``'s revisit by ``w`` deletes it, and it is added again after
+    ``w``; that a source added before ``r``, or ``r`` itself, an RMW, is added again
+    after ``w`` by another revisit is not counted on).  Of the reads that may, the earliest added
     (TruSt's ``<_G``, the stamp) closes the cycle; a route closing with a read that
     may not (it is an await, it feeds a dependency, an await or an RMW) is not taken
     when one that may is on the cycle.  Where no one edge closes every cycle through
@@ -1056,12 +1115,15 @@ def _last_of_its_cycles(
     (each its own cycle), and that route is taken.  An earlier-added such read that an
     ordinary (not speculative) revisit gave its source has a route where it keeps its
     first source and is revisited last, speculatively: that route is taken.  And when
-    ``r`` may not be changed alone, a later plain read that may, on a cycle only the
-    new edge closes, closes that cycle after ``r`` has closed the others (the route
-    closing them all at once with ``r`` is not taken).  Where a cycle has no such
-    read, every route is taken and the completed graph's key drops
-    the second (``duplicates``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's
-    method's graphs, none lost, on 9 seeds of generated programs) and by every
+    ``r`` may not be changed alone, a later plain read that may, reading another
+    thread's write (a write of its own thread is before it in ``po`` too: that edge
+    closes no cycle) on a cycle only the new edge closes, closes that cycle after ``r``
+    has closed the others (the route closing them all at once with ``r`` is not
+    taken).  Where a cycle has no such read, every route is taken and
+    :meth:`Trust._built_before` drops the second route's revisit result
+    (``rebuilt``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's method's graphs,
+    none lost, on 9 seeds of generated programs), by the hypothesis tests against the
+    same method, and by every
     scenario under the LKMM, explored with and without this rule (the same graphs)."""
     after = _following(g, w.ref, readers)
     r_free: bool | None = None  # worked out when asked
@@ -1070,6 +1132,8 @@ def _last_of_its_cycles(
         e = g.events[x]
         if x == r.ref or not e.reads or e.rf not in after:
             continue
+        if g.events[e.rf].stamp <= r.stamp:
+            continue  # e's routes add its source (r itself, an RMW) again after w
         if e.stamp > r.stamp:
             if r_free is None:
                 r_free = _free(g, g.events[r.ref], readers, inits)
@@ -1090,6 +1154,7 @@ def _last_of_its_cycles(
         if (
             e.stamp > r.stamp  # (so r may not be changed alone: see above)
             and e.fn is None
+            and e.rf // REF != e.tid  # (its own thread's write: no edge of a cycle)
             and e.rf not in _following(g, e.ref, readers, {(w.ref, r.ref)})
         ):
             return False  # r closes first the cycles with no such read, e then its own
