@@ -33,8 +33,10 @@ from tests.unit.explore.test_trust import candidate_shapes, outcomes, shape
 from pagerace.models.lkmm import LKMM
 
 
-class _TooLong(Exception):
-    pass
+class _TooLong(BaseException):
+    """The candidate run's time is up (not an ``Exception``: the runtime records those,
+    raised in a thread's code, as the model's own, and the run would go on with a
+    path that ends there)."""
 
 
 def _alarm(*_: Any) -> None:
