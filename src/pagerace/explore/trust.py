@@ -1113,11 +1113,12 @@ def _last_of_its_cycles(
     after ``w`` by another revisit is not counted on).  Of the reads that may, the
     earliest added (TruSt's ``<_G``, the stamp) closes the cycle; a route closing
     with a read that may not (it is an await, it feeds a dependency, an await or an
-    RMW) is not taken when one that may is on the cycle.  Where no one edge closes every cycle through
-    the new one but such reads' edges together do, those reads close them one by one
-    (each its own cycle), and that route is taken.  An earlier-added such read that an
-    ordinary (not speculative) revisit gave its source has a route where it keeps its
-    first source and is revisited last, speculatively: that route is taken.  And when
+    RMW) is not taken when one that may is on the cycle.  Where no one edge closes
+    every cycle through the new one but such reads' edges together do, those reads
+    close them one by one (each its own cycle), and that route is taken.  An
+    earlier-added such read that an ordinary (not speculative) revisit gave its source
+    has a route where it keeps its first source and is revisited last, speculatively:
+    that route is taken.  And when
     ``r`` may not be changed alone, a later plain read that may, reading another
     thread's write (a write of its own thread is before it in ``po`` too: that edge
     closes no cycle) on a cycle only the new edge closes, closes that cycle after ``r``
