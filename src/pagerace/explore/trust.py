@@ -31,27 +31,32 @@ the new value reaches; a store whose data follows it is re-run and its readers g
 the new value; dependency-aware revisits as in HMC, Kokologiannakis and Vafeiadis,
 ASPLOS 2020).  Re-run with the new values, the threads make the same events, which
 stay (:class:`Misspeculation` when they do not: a dependency the model's code did not
-record).  One write revisits a read together with any set of the prefix's later plain
-reads it may also close a cycle for.  A read inside the prefix was never deleted and
-re-added, so TruSt's maximality is not asked of it, and a load-buffering graph can be
-reached from more than one graph: one route per read of its cycle that could be
-revisited last, and routes where that read had been revisited before.  Of the reads a
-revisit may change alone (:func:`_free`), only the route revisiting the earliest-added
-is taken, not one closing with a read that may not be changed alone
-(:func:`_last_of_its_cycles`), and only from the graph where that read kept its first
-source (:func:`_revisited_before`, :func:`_kept_for_a_later_source`); a graph where a
-read a speculative revisit gave its source is on no cycle is left to the route where an
-ordinary revisit gave it (:func:`_speculation_closes_cycles`).  Where a cycle
-has no such read, the routes build the same revisit result (the same events, rf and
-co, added in another order), and a set of the speculative revisit results' keys drops
-the second before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats):
-no execution of a scenario is re-run twice.  Routes that build different partial graphs
-of one execution remain in larger programs (0.2% of the re-runs at 7 operations): a set
-of the completed speculative graphs recognises those (``duplicates``), so each
-execution is reported once.  Tested against herd7's candidate method
-(``pagerace.explore.candidates``) on generated programs: exactly its graphs, on every
-program of up to 5 operations tried (one of 7 operations, in docs/benchmarks.md, still
-misses two).
+record).  One write revisits a read together with any set of the prefix's later reads
+it may also close a cycle for (an RMW among them goes right after the write in co, one
+at most).  A read inside the prefix was never deleted and re-added, so TruSt's
+maximality is not asked of it, and a load-buffering graph can be reached from more than
+one graph: one route per read of its cycle that could be revisited last, and routes
+where that read had been revisited before.  Only the route from the graph where the
+revisited read kept its first source is taken (:func:`_revisited_before`,
+:func:`_kept_for_a_later_source`), and a graph where a read a speculative revisit gave
+its source is on no cycle is left to the route where an ordinary revisit gave it
+(:func:`_speculation_closes_cycles`): each such rule names a route that exists whatever
+the rest of the cycle is.  Every other route is taken.  Routes closing one cycle with
+different reads build the same revisit result (the same events, rf and co, added in
+another order), and a set of the speculative revisit results' keys drops the second
+before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats): no execution
+of a scenario is re-run twice.  Routes that build different partial graphs of one
+execution remain in larger programs (under 1% of the re-runs at 7 operations): a set of
+the completed speculative graphs recognises those (``duplicates``), so each execution
+is reported once.  (Rules that left a cycle to the route closing it with another read
+lost graphs where that route did not exist: docs/benchmarks.md.)  Tested against
+herd7's candidate method (``pagerace.explore.candidates``) on generated programs:
+exactly its graphs on every program of up to 5 operations tried, and on all but one of
+1,357 of 7 operations.  That one is the known gap: a cycle through a read whose new
+value takes its thread down another branch is not built (:func:`_speculable` refuses a
+revisit when a kept event has a control dependency on what the value reaches).  Under
+the LKMM such a cycle is allowed only through a plain access (``hb`` orders a marked
+read before every marked write after its branch), so the executions missed are racy.
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for awaits left reading a
@@ -760,11 +765,10 @@ class Trust:
 
     def _built_before(self, g: WGraph) -> bool:
         """Whether a load-buffering revisit result with ``g``'s events, rf and co was
-        built before (and noted now if not).  The rule of :func:`_another_route` takes
-        one route per cycle where it can tell which route the other reads of the cycle
-        take; where it cannot (a cycle whose reads all fail :func:`_free` in one
-        route's graph or the other's), the second route's result is dropped here,
-        before its re-run."""
+        built before (and noted now if not).  A cycle may be closed last by any of
+        its reads (:func:`_another_route` leaves only routes known to exist to
+        others); the routes that end in the same revisit result are re-run once: the
+        second is dropped here, before its re-run."""
         key = g.key()
         if key in self.queued:
             return True
@@ -832,15 +836,13 @@ class Trust:
         reads = sorted(
             (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
         )
-        # Plain reads inside the prefix that may read from w as well (load buffering):
-        # one write can close several cycles through one thread's reads at once.
+        # Reads inside the prefix that may read from w as well (load buffering): one
+        # write can close several cycles through one thread's reads at once.  An RMW
+        # among them that succeeds goes right after w in co (one at most: atomicity).
         along = [
             e
             for e in reads
-            if self.porf_cycles
-            and e.ref in prefix
-            and e.fn is None  # a plain read (an RMW, even a failed one, needs a co place)
-            and _speculable(g, e, w, prefix)
+            if self.porf_cycles and e.ref in prefix and _speculable(g, e, w, prefix)
         ]
         for r in reads:
             speculative = r.ref in prefix
@@ -851,15 +853,17 @@ class Trust:
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also, speculative)
+                writers = [x.ref for x in (r, *also) if g2.events[x.ref].writes]
+                if len(writers) > 1:
+                    continue  # two RMWs reading one write: not atomic
                 if speculative and _another_route(g, g2, r, w, inits, also):
                     continue  # the graph's other route makes it
                 g2.speculative = g.speculative or speculative or bool(also)
-                r2 = g2.events[r.ref]
                 for p in self._placements(g2, w):
                     g3 = g2.copy()
                     _place(g3, w.ref, w.lid, p)
-                    if r2.writes:
-                        _place(g3, r2.ref, r2.lid, w.ref)
+                    for x in writers:
+                        _place(g3, x, w.lid, w.ref)
                     self.stats.revisits += 1
                     self._queue(live, g3, w.lid)
 
@@ -869,8 +873,9 @@ class Trust:
         """TruSt's condition: ``r`` and every deleted event were added maximally, so
         that the revisit happens from one graph only.  A read inside the prefix
         (``speculative``) is not checked: what it read before is not canonical (it was
-        never deleted and re-added): :func:`_another_route` takes one route to a
-        load-buffering graph, and :meth:`_built_before` drops what it cannot tell apart."""
+        never deleted and re-added): :func:`_another_route` leaves some routes to a
+        load-buffering graph to others, and :meth:`_built_before` drops a revisit
+        result built a second way."""
         for ref in (*deleted, *(() if speculative else (r.ref,))):
             e = g.events[ref]
             if e.kind in (EventKind.FENCE, EventKind.LOCAL):
@@ -1038,7 +1043,9 @@ def _another_route(
 ) -> bool:
     """Whether the speculative revisit of ``r`` (and ``also``, the prefix's reads it
     takes along) by ``w`` (``g`` -> ``g2``) is left to another route to ``g2``'s
-    completions (:func:`_revisited_before`, :func:`_last_of_its_cycles`)."""
+    completions, one that exists whatever the rest of the cycle is
+    (:func:`_revisited_before`, :func:`_kept_for_a_later_source`,
+    :func:`_speculation_closes_cycles`)."""
     if also:
         before = _readers(g)
         if any(_revisited_before(g, g, x, before, inits) for x in also):
@@ -1048,9 +1055,7 @@ def _another_route(
         return True
     if _kept_for_a_later_source(g, g2, r, w):
         return True
-    return _revisited_before(g, g2, r, readers, inits) or not _last_of_its_cycles(
-        g2, r, w, readers, inits
-    )
+    return _revisited_before(g, g2, r, readers, inits)
 
 
 def _speculation_closes_cycles(g: WGraph, readers: dict[int, list[int]]) -> bool:
@@ -1098,73 +1103,6 @@ def _revisited_before(
     )
 
 
-def _last_of_its_cycles(
-    g: WGraph, r: WEvent, w: WEvent, readers: dict[int, list[int]], inits: list[Any]
-) -> bool:
-    """Whether the speculative revisit that made ``g`` (``r``, inside ``w``'s prefix,
-    now reads from ``w``) is the one route kept of those closing its ``po | rf`` cycle.
-
-    Another read ``e`` of the cycle (``w``'s own, if ``w`` is an RMW), with its
-    reads-from edge on it, could have been the one revisited last, when that edge
-    alone closes the cycle (without it, ``w`` no longer follows ``r``), a revisit
-    may change ``e`` alone (:func:`_free`), and ``e``'s source was added after ``r``
-    (on that route, ``r``'s revisit by ``w`` deletes it, and it is added again after
-    ``w``; that a source added before ``r``, or ``r`` itself, an RMW, is added again
-    after ``w`` by another revisit is not counted on).  Of the reads that may, the
-    earliest added (TruSt's ``<_G``, the stamp) closes the cycle; a route closing
-    with a read that may not (it is an await, it feeds a dependency, an await or an
-    RMW) is not taken when one that may is on the cycle.  Where no one edge closes
-    every cycle through the new one but such reads' edges together do, those reads
-    close them one by one (each its own cycle), and that route is taken.  An
-    earlier-added such read that an ordinary (not speculative) revisit gave its source
-    has a route where it keeps its first source and is revisited last, speculatively:
-    that route is taken.  And when
-    ``r`` may not be changed alone, a later plain read that may, reading another
-    thread's write (a write of its own thread is before it in ``po`` too: that edge
-    closes no cycle) on a cycle only the new edge closes, closes that cycle after ``r``
-    has closed the others (the route closing them all at once with ``r`` is not
-    taken).  Where a cycle has no such read, every route is taken and
-    :meth:`Trust._built_before` drops the second route's revisit result
-    (``rebuilt``).  Judged by ``bench/lb_vs_candidates.py`` (herd7's method's graphs,
-    none lost, on 9 seeds of generated programs), by the hypothesis tests against the
-    same method, and by every
-    scenario under the LKMM, explored with and without this rule (the same graphs)."""
-    after = _following(g, w.ref, readers)
-    r_free: bool | None = None  # worked out when asked
-    cuts: set[tuple[int | None, int]] = set()
-    for x in g.porf_prefix_of_new(w) & after:
-        e = g.events[x]
-        if x == r.ref or not e.reads or e.rf not in after:
-            continue
-        if g.events[e.rf].stamp <= r.stamp:
-            continue  # e's routes add its source (r itself, an RMW) again after w
-        if e.stamp > r.stamp:
-            if r_free is None:
-                r_free = _free(g, g.events[r.ref], readers, inits)
-            if r_free:
-                continue
-        if not _free(g, e, readers, inits):
-            continue
-        if (
-            e.stamp < r.stamp
-            and not e.speculated
-            and e.rf is not None
-            and g.events[e.rf].stamp > e.stamp
-        ):
-            return False  # e's route keeps its first source (an ordinary revisit gave it)
-        if w.ref not in _following(g, r.ref, readers, {(e.rf, e.ref)}):
-            return False  # e's edge alone closes the cycle: e's route
-        cuts.add((e.rf, e.ref))
-        if (
-            e.stamp > r.stamp  # (so r may not be changed alone: see above)
-            and e.fn is None
-            and e.rf // REF != e.tid  # (its own thread's write: no edge of a cycle)
-            and e.rf not in _following(g, e.ref, readers, {(w.ref, r.ref)})
-        ):
-            return False  # r closes first the cycles with no such read, e then its own
-    return len(cuts) < 2 or w.ref in _following(g, r.ref, readers, cuts)
-
-
 def _kind_kept(g: WGraph, r: WEvent, inits: list[Any]) -> bool:
     """Whether the RMW ``r`` succeeds, or fails, whichever write of its location (or
     the initial value) it reads: another source leaves it the same kind of event."""
@@ -1177,10 +1115,8 @@ def _kind_kept(g: WGraph, r: WEvent, inits: list[Any]) -> bool:
         return False
 
 
-def _following(
-    g: WGraph, src: int, readers: dict[int, list[int]], cut: Container[tuple[int | None, int]] = ()
-) -> set[int]:
-    """``src`` and every event after it in ``(po | rf)+``, without the rf edges ``cut``."""
+def _following(g: WGraph, src: int, readers: dict[int, list[int]]) -> set[int]:
+    """``src`` and every event after it in ``(po | rf)+``."""
     seen: set[int] = set()
     stack = [src]
     while stack:
@@ -1190,7 +1126,7 @@ def _following(
         seen.add(x)
         if x + 1 in g.events:
             stack.append(x + 1)
-        stack.extend(y for y in readers.get(x, ()) if (x, y) not in cut)
+        stack.extend(readers.get(x, ()))
     return seen
 
 
@@ -1311,8 +1247,9 @@ def _revisited(
     keep = sorted((e for e in g.events.values() if e.ref not in deleted), key=lambda e: e.stamp)
     for e in keep:
         g2.events[e.ref] = e
+    moved = {r.ref, *(x.ref for x in also)}  # (an RMW's new place is after w)
     for lid, ws in g.co.items():
-        g2.co[lid] = [x for x in ws if x not in deleted and x != r.ref]
+        g2.co[lid] = [x for x in ws if x not in deleted and x not in moved]
     for e in keep:
         g2.lens[e.tid] = max(g2.lens[e.tid], e.idx + 1)
     g2.events[w.ref] = w

@@ -250,6 +250,39 @@ def _same_graphs_as_the_candidate_engine(
         # changed alone, but the route where P0's inc revisits it last does not exist
         # (P0's inc is the first event added, never deleted and added again).
         [[("inc", 0, 0)], [("bitlock_inc", 0, 0)], [("inc", 0, 0), ("na_set_bit", 0, 0)]],
+        # P1's inc of x (which P0's inc read: a conflict) revisits P0's READ_ONCE and
+        # inc of x at once; the inc, an RMW, must be taken along (it moves after P1's
+        # inc in co).  Found on 7-operation programs (seed 103), minimised.
+        [
+            [("read", 0, 1), ("inc", 0, 1), ("set_bit", 0, 1)],
+            [("test_bit_write", 0, 2), ("bitlock_inc", 0, 0)],
+        ],
+        # P2's store of x closes a cycle through P1's failing cmpxchg, taken along
+        # when it revisits P0's xchg: a failed RMW keeps no co place (seed 106).
+        [
+            [("xchg", 0, 1)],
+            [("cmpxchg", 0, 0), ("bitlock_inc", 1, 1)],
+            [("branch_write", 1, 1)],
+        ],
+        # P0's __set_bit reads P1's bit_spin_unlock (an ordinary revisit) and P0's
+        # test_bit P1's __set_bit (a cycle P0's store of y closes by revisiting P1's
+        # inc): a rule, since removed, left that graph to a route where the __set_bit
+        # kept its first source, which does not exist (seed 101 of 7-operation
+        # programs, minimised).
+        [
+            [("na_set_bit", 0, 0), ("test_bit_write", 1, 1)],
+            [("bitlock_inc", 1, 0), ("na_set_bit", 0, 1)],
+        ],
+        # Two of its 180 graphs were left by the rules of each cycle's routes to one
+        # another, in a circle (seed 101 of 7-operation programs, program 66).
+        pytest.param(
+            [
+                [("read", 1, 0), ("na_set_bit", 1, 2)],
+                [("locked_inc", 1, 2), ("bitlock_inc", 1, 2), ("locked_inc", 0, 2)],
+                [("inc", 0, 0), ("cmpxchg", 1, 1)],
+            ],
+            marks=pytest.mark.slow,
+        ),
         # Likewise where that read's source is the revisited RMW itself (P0's inc of y,
         # read by P2's inc): found comparing with 666c292 on 7-operation programs.
         pytest.param(
@@ -298,13 +331,13 @@ def test_load_buffering_cycles_hypothesis_found_missing_are_built(
         ],
     ],
 )
-def test_a_load_buffering_graph_is_reached_one_way_only(threads: list[list[Instr]]) -> None:
+def test_a_load_buffering_graph_is_re_run_once(threads: list[list[Instr]]) -> None:
     """Each read of a cycle could be the one a speculative revisit closes it with:
-    only the earliest-added read's revisit is made, so the graph is built once (before,
-    the second route was built and dropped on completion)."""
+    each route is taken, and the second to build the revisit result drops it before
+    its re-run (``rebuilt``), so each graph is re-run once."""
     program = make_program(threads)
     found, trust = outcomes(program, LKMM())
-    assert trust.stats.duplicates == trust.stats.rebuilt == 0
+    assert trust.stats.duplicates == 0 < trust.stats.rebuilt
     assert trust.stats.replays == trust.stats.executions == len(found)
     _same_graphs_as_the_candidate_engine(threads)
 
@@ -333,34 +366,26 @@ def test_load_buffering_between_plain_accesses_builds_no_graph_twice(
     _same_graphs_as_the_candidate_engine(threads)
 
 
-@pytest.mark.parametrize(
-    "threads",
-    [
-        # P0's read of x is given P2's store speculatively while P2's read of y reads
-        # P0's store (a cycle); then P1's store of y revisits P2's read, and P0's read
-        # is on no cycle any more: an ordinary revisit gives it that store too.
-        [
-            [("read", 0, 1), ("write", 1, 1)],
-            [("read", 0, 1), ("write", 1, 1)],
-            [("read", 1, 1), ("write", 0, 1)],
-        ],
-        # P0's read of x, taken along when P2's store closes P1's cycle, was in the
-        # store's prefix only through P1's old source (P0's store).
-        [
-            [("read", 0, 1), ("write", 0, 1)],
-            [("read", 0, 1), ("write", 1, 1)],
-            [("read", 1, 1), ("write", 0, 1)],
-        ],
-    ],
-)
-def test_a_read_on_no_cycle_keeps_no_speculative_source(threads: list[list[Instr]]) -> None:
+def test_a_read_on_no_cycle_keeps_no_speculative_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """A graph where a read a speculative revisit gave its source is on no ``po | rf``
-    cycle is reached by the route where an ordinary revisit gave it, only (before, both
-    routes were re-run: found by hypothesis; ``_speculation_closes_cycles``)."""
+    cycle is reached by the route where an ordinary revisit gave it, only: P0's read
+    of x, taken along when P2's store closes P1's cycle, was in the store's prefix only
+    through P1's old source (P0's store).  Both routes are re-run without
+    ``_speculation_closes_cycles`` (found by hypothesis)."""
+    from pagerace.explore import trust as trust_module
+
+    threads: list[list[Instr]] = [
+        [("read", 0, 1), ("write", 0, 1)],
+        [("read", 0, 1), ("write", 1, 1)],
+        [("read", 1, 1), ("write", 0, 1)],
+    ]
     found, trust = outcomes(make_program(threads), LKMM())
     assert trust.stats.duplicates == 0
     assert trust.stats.replays == trust.stats.executions == len(found)
     _same_graphs_as_the_candidate_engine(threads)
+    monkeypatch.setattr(trust_module, "_speculation_closes_cycles", lambda *_: True)
+    _, both = outcomes(make_program(threads), LKMM())
+    assert both.stats.duplicates > 0
 
 
 @pytest.mark.parametrize(
@@ -423,9 +448,9 @@ def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
 def test_a_revisit_result_built_a_second_way_is_not_rerun(
     threads: list[list[Instr]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where :func:`_another_route` cannot tell which route closes a cycle, both
-    build the same revisit result, and the second is dropped before its re-run (one
-    re-run per execution); re-run, it would have been an execution reached twice."""
+    """Where two routes close a cycle with different reads, both build the same
+    revisit result, and the second is dropped before its re-run (one re-run per
+    execution); re-run, it would have been an execution reached twice."""
     from pagerace.explore import trust as trust_module
 
     program = make_program(threads)
