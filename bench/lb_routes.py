@@ -1,14 +1,14 @@
-"""One route per load-buffering cycle against every route, on the catalogue's scenarios.
+"""pagerace's load-buffering routes against every route, on the catalogue's scenarios.
 
-TruSt closes a ``po | rf`` cycle by one speculative revisit only, the one of the rule in
-``pagerace.explore.trust._another_route``, and drops a revisit result built a second
-way before re-running it (``Trust._built_before``).  This explores each scenario and
-variant under the LKMM twice: as pagerace does, and with every route taken and re-run
-(the copies dropped on completion only, as before the rule), and compares the graphs of
-the executions: the rule and the check must lose none and add none.  Prints, per
-variant, the executions, the graphs re-run a second way (``duplicates``), pagerace's
-revisit results dropped before a re-run (``rebuilt``), the re-runs of each, and the
-graphs lost or added.
+TruSt leaves a speculative revisit to another route to the same graphs where that route
+is known to exist (``pagerace.explore.trust._another_route``), and drops a revisit
+result built a second way before re-running it (``Trust._built_before``).  This
+explores each scenario and variant under the LKMM twice: as pagerace does, and with
+every route taken and re-run (the copies dropped on completion only), and compares the
+graphs of the executions: the rules and the check must lose none and add none.  Prints,
+per variant, the executions, the graphs re-run a second way (``duplicates``),
+pagerace's revisit results dropped before a re-run (``rebuilt``), the re-runs of each,
+and the graphs lost or added.
 
     python bench/lb_routes.py [--only gup-vs-split,prep-race]
 

@@ -355,14 +355,16 @@ plain = st.lists(
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(plain)
-def test_load_buffering_between_plain_accesses_builds_no_graph_twice(
+def test_load_buffering_between_plain_accesses_reports_every_graph_once(
     threads: list[list[Instr]],
 ) -> None:
     """Where nothing depends on what a read returns (ONCE accesses and xchg), every
-    read of a cycle may be its last revisit, and only one is: no graph is built twice,
-    and none of herd7's method's is lost."""
+    read of a cycle may be its last revisit: herd7's method's graphs are all built,
+    none reported twice, and every re-run of the threads ends in an execution or in one
+    recognised as reached before (``duplicates``: routes through different partial
+    graphs of it, which three-thread programs have; docs/architecture.md)."""
     _, trust = outcomes(make_program(threads), LKMM())
-    assert trust.stats.duplicates == 0
+    assert trust.stats.replays == trust.stats.executions + trust.stats.duplicates
     _same_graphs_as_the_candidate_engine(threads)
 
 
@@ -397,13 +399,13 @@ def test_a_read_on_no_cycle_keeps_no_speculative_source(monkeypatch: pytest.Monk
         pytest.param("gup-vs-split", "per-tail-lock-naive", marks=pytest.mark.slow),
     ],
 )
-def test_one_route_per_cycle_loses_no_graph_of_a_scenario(
+def test_the_route_rules_lose_no_graph_of_a_scenario(
     name: str, variant: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scenarios' load-buffering graphs, taken by one route per cycle (and a
-    revisit result built a second way dropped before its re-run), are the graphs every
-    route reaches when each is re-run (those routes' copies dropped on completion), and
-    none is re-run twice."""
+    """The scenarios' load-buffering graphs, taken with the routes
+    :func:`_another_route` leaves to others left out (and a revisit result built a
+    second way dropped before its re-run), are the graphs every route reaches when each
+    is re-run (those routes' copies dropped on completion), and none is re-run twice."""
     from pagerace.explore import trust as trust_module
     from pagerace.scenarios.catalogue import catalogue
 
