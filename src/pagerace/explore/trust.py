@@ -46,7 +46,7 @@ different reads build the same revisit result (the same events, rf and co, added
 another order), and a set of the speculative revisit results' keys drops the second
 before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats): no execution
 of a scenario is re-run twice.  Routes that build different partial graphs of one
-execution remain in larger programs (under 1% of the re-runs at 7 operations): a set of
+execution remain in larger programs (0.4% of the re-runs at 7 operations): a set of
 the completed speculative graphs recognises those (``duplicates``), so each execution
 is reported once.  (Rules that left a cycle to the route closing it with another read
 lost graphs where that route did not exist: docs/benchmarks.md.)  Tested against
@@ -56,7 +56,8 @@ exactly its graphs on every program of up to 5 operations tried, and on all but 
 value takes its thread down another branch is not built (:func:`_speculable` refuses a
 revisit when a kept event has a control dependency on what the value reaches).  Under
 the LKMM such a cycle is allowed only through a plain access (``hb`` orders a marked
-read before every marked write after its branch), so the executions missed are racy.
+read before every marked write after its branch): executions the LKMM leaves to its
+data-race check.
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for awaits left reading a
