@@ -34,6 +34,7 @@ COLUMNS = (
     "rebuilt",
     "duplicates",
     "misspeculated",
+    "rerouted",
     "blocked",
 )
 

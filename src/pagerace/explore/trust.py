@@ -100,7 +100,7 @@ class WEvent:
     """An event of the graph under construction, with what re-running it needs."""
 
     ref: int
-    stamp: int  # the order events were added (TruSt's <_G)
+    stamp: float  # the order events were added (TruSt's <_G; see Trust._rerun)
     kind: EventKind
     name: str
     annot: str
@@ -151,7 +151,7 @@ class WGraph:
     events: dict[int, WEvent] = field(default_factory=dict)
     co: dict[int, list[int]] = field(default_factory=dict)  # lid -> write refs
     lens: list[int] = field(default_factory=list)
-    stamp: int = 0
+    stamp: float = 0
     speculative: bool = False  # a read in it reads from a write in its porf prefix's future
 
     def copy(self) -> WGraph:
@@ -166,7 +166,7 @@ class WGraph:
     def key(self) -> tuple[object, ...]:
         """The graph's identity: events, reads-from, coherence (values follow)."""
         events = tuple(sorted((e.ref, e.kind.value, e.rf) for e in self.events.values()))
-        return events, tuple(sorted((lid, tuple(ws)) for lid, ws in self.co.items()))
+        return events, tuple(sorted((lid, tuple(ws)) for lid, ws in self.co.items() if ws))
 
     def add(self, ev: WEvent) -> None:
         self.events[ev.ref] = ev
@@ -216,6 +216,7 @@ class TrustStats:
     duplicates: int = 0  # load-buffering graphs reached a second way (not reported again)
     rebuilt: int = 0  # load-buffering revisit results built a second way (dropped, not re-run)
     misspeculated: int = 0  # revisits inside a prefix undone by an unrecorded dependency
+    rerouted: int = 0  # revisit results whose read took its thread down another branch
 
 
 class _Live:
@@ -342,7 +343,7 @@ class _Live:
         return self._in_world(ev.written_value)
 
     def event_for(
-        self, tid: int, op: Op, rf: int | None, stamp: int, value: Any = NO_WRITE
+        self, tid: int, op: Op, rf: int | None, stamp: float, value: Any = NO_WRITE
     ) -> WEvent:
         """The event thread ``tid``'s pending op makes when it reads from ``rf`` (or
         reads ``value``, when given: a write not built yet)."""
@@ -848,10 +849,20 @@ class Trust:
         ]
         for r in reads:
             speculative = r.ref in prefix
+            branches = False
             if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
-                continue
+                if not (self.porf_cycles and _branches(g, r, w, prefix)):
+                    continue
+                branches = True  # the new value takes r's thread down another branch
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix, speculative):
+                continue
+            if branches:
+                for g3 in self._rerouted(g, r, w, deleted):
+                    if not _another_route(g, g3, r, w, inits):
+                        self.stats.revisits += 1
+                        self.stats.rerouted += 1
+                        self._queue(live, g3, w.lid)
                 continue
             for also in _subsets([e for e in along if e.stamp > r.stamp]):
                 g2 = _revisited(g, r, w, deleted, also, speculative)
@@ -868,6 +879,140 @@ class Trust:
                         _place(g3, x, w.lid, w.ref)
                     self.stats.revisits += 1
                     self._queue(live, g3, w.lid)
+
+    def _rerouted(self, g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> list[WGraph]:
+        """The revisits of ``r`` (in ``w``'s ``porf`` prefix) by ``w`` when the new
+        value takes ``r``'s thread down another branch (:func:`_branches`).  The thread
+        is re-run from ``r`` with the new value, and its kept events after ``r`` (those
+        in ``w``'s prefix) are matched, in order, with the events it now makes: the
+        same operation (name, location, annotation) keeps its stamp, coherence place and
+        source (another, when that one is no longer coherent with the thread's new
+        events, or is gone), under its new ``po`` index.  A kept event the thread no
+        longer makes is dropped, unless an event of another thread reads from it; an
+        event the old branch did not make is added as a step would add it, once per
+        source or coherence place (each a graph), stamped just before the kept event
+        after it.  A thread that ends, or waits, before its last kept event leaves no
+        graph.  The re-run with the new values (the graphs are speculative) checks
+        every thread against its graph, as for any load-buffering revisit."""
+        g2 = _revisited(g, r, w, deleted, (), True)
+        tid = r.tid
+        old = [g2.events[x] for x in range(r.ref + 1, tid * REF + g2.lens[tid])]
+        token = {e.ref: -1 - e.ref for e in old}  # an old event's place until matched
+        needed = {e.rf for e in g2.events.values() if e.tid != tid and e.rf in token}
+        base = g2.copy()
+        for e in old:
+            del base.events[e.ref]
+        base.lens[tid] = r.idx + 1
+        for x, e in list(base.events.items()):
+            if e.rf in token:
+                base.events[x] = _with(e, rf=token[e.rf])
+        base.co = {lid: [token.get(x, x) for x in ws] for lid, ws in g2.co.items()}
+        out: list[WGraph] = []
+        stack: list[tuple[WGraph, int, dict[int, int]]] = []
+        for p in self._placements(g2, w):  # (the thread's new events are placed after)
+            h = base.copy()
+            _place(h, w.ref, w.lid, p if p is None else token.get(p, p))
+            stack.append((h, 0, {}))
+        while stack:
+            part, i, moved = stack.pop()
+            try:
+                live = _Live(self.program, part)
+            except (Misspeculation, Restale):
+                continue
+            try:
+                i = self._rerun(live, tid, old, i, moved, needed, token, stack)
+            finally:
+                live.close()
+            if i == len(old):
+                done = _matched(part, old, moved, token)
+                if done is not None:
+                    out.append(done)
+        return out
+
+    def _rerun(
+        self,
+        live: _Live,
+        tid: int,
+        old: list[WEvent],
+        i: int,
+        moved: dict[int, int],
+        needed: set[int],
+        token: dict[int, int],
+        stack: list[tuple[WGraph, int, dict[int, int]]],
+    ) -> int:
+        """:meth:`_rerouted`'s steps of thread ``tid`` in ``live`` from ``old[i]``, the
+        next kept event to match, while each has one choice; at a step of several, each
+        goes on ``stack`` (a partial graph of its own).  Returns how far ``old`` got
+        (-1: no graph)."""
+        g = live.graph
+        while i < len(old):
+            op = live.pending[tid]
+            if op is None:
+                return -1
+            key = (None if op.loc is None else op.loc.lid, op.name, op.annot)
+            j = next((j for j in range(i, len(old)) if _op_key(old[j]) == key), None)
+            if j is not None and any(x.ref in needed for x in old[i:j]):
+                j = None  # (it keeps the events other threads read: a new event)
+            e = None if j is None else old[j]
+            if e is not None:
+                stamp = e.stamp
+            else:  # just before the next kept event, after the thread's last event
+                last = g.events[tid * REF + g.lens[tid] - 1].stamp
+                stamp = (max(last, old[i].stamp - 1) + old[i].stamp) / 2
+            choices: list[tuple[WEvent, int | None]] = []
+            if op.loc is None or op.kind is OpKind.STORE:
+                ev = live.event_for(tid, op, None, stamp)
+                if not ev.writes:
+                    choices = [(ev, None)]
+                elif e is not None:
+                    choices = [(ev, token[e.ref])]  # its coherence place
+                else:
+                    choices = [(ev, p) for p in _places(g, ev.lid)]
+            else:
+                lid = op.loc.lid
+                every: list[int | None] = [None, *(x for x in g.co.get(lid, []) if x >= 0)]
+                kept = e is not None and (
+                    e.rf not in token or (e.rf in moved and g.events[moved[e.rf]].writes)
+                )
+                if kept:
+                    assert e is not None
+                    src = e.rf if e.rf is None else moved.get(e.rf, e.rf)
+                    choices = self._reads(live, tid, op, [src], stamp)
+                if not choices:  # none kept, or its source is no longer coherent
+                    choices = self._reads(live, tid, op, every, stamp)
+            if e is not None and e.ref in needed:
+                choices = [(ev, p) for ev, p in choices if ev.writes]
+            if not choices:
+                return -1
+            after = i if j is None else j + 1
+            for ev, p in choices[1:]:
+                h = g.copy()
+                h.add(ev)
+                _reroute_place(h, ev, p, e, token)
+                stack.append((h, after, {**moved, **({} if e is None else {e.ref: ev.ref})}))
+            ev, p = choices[0]
+            live.advance(tid, ev)
+            _reroute_place(g, ev, p, e, token)
+            if e is not None:
+                moved[e.ref] = ev.ref
+            i = after
+        return i
+
+    def _reads(
+        self, live: _Live, tid: int, op: Op, sources: list[int | None], stamp: float
+    ) -> list[tuple[WEvent, int | None]]:
+        """The events thread ``tid``'s read ``op`` makes reading each of ``sources``
+        that keeps its location coherent (an await that would wait, or an RMW reading
+        what another RMW read, left out), each with its source."""
+        g = live.graph
+        out: list[tuple[WEvent, int | None]] = []
+        for src in sources:
+            ev = live.event_for(tid, op, src, stamp)
+            if ev.blocked or (ev.writes and ev.lid is not None and _rmw_reads(g, src, ev.lid)):
+                continue
+            if self._coherent(g, ev, src):
+                out.append((ev, src))
+        return out
 
     def _maximal(
         self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int], speculative: bool
@@ -1024,6 +1169,74 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     if (w.addr | w.ctrl | w.data) & seen:
         return False  # w itself follows a read the new value reaches
     return not (w.reads and w.rf in changed)
+
+
+def _op_key(e: WEvent) -> tuple[int | None, str, str]:
+    return e.lid, e.name, e.annot
+
+
+def _places(g: WGraph, lid: int | None) -> list[int | None]:
+    """Where a new plain write of ``lid`` may go in ``g``'s co (:meth:`Trust._rerun`,
+    whose co holds tokens of events not matched yet): after each write or first, but
+    not between an RMW and the write it read."""
+    assert lid is not None
+    ws = g.co.get(lid, [])
+    out: list[int | None] = []
+    for i, x in enumerate([None, *ws]):
+        nxt = g.events.get(ws[i]) if i < len(ws) else None
+        if nxt is not None and nxt.reads and nxt.rf == x:
+            continue
+        out.append(x)
+    return out
+
+
+def _reroute_place(
+    g: WGraph, ev: WEvent, p: int | None, e: WEvent | None, token: dict[int, int]
+) -> None:
+    """Give ``ev``, made by :meth:`Trust._rerun` in the place of ``e`` (None: a new
+    event), its coherence place: a plain write takes ``e``'s token (or goes after
+    ``p``), an RMW goes right after what it read (``p``)."""
+    ws = g.co.get(ev.lid, []) if ev.lid is not None else []
+    if e is not None and e.writes and token[e.ref] in ws:
+        if ev.writes and not ev.reads:
+            ws[ws.index(token[e.ref])] = ev.ref
+            return
+        ws.remove(token[e.ref])
+    if ev.writes:
+        _place(g, ev.ref, ev.lid, p)
+
+
+def _matched(
+    g: WGraph, old: list[WEvent], moved: dict[int, int], token: dict[int, int]
+) -> WGraph | None:
+    """The graph :meth:`Trust._rerun` built, its tokens for the old events given the
+    new references (None when an event reads one that was dropped)."""
+    new = {token[e.ref]: moved[e.ref] for e in old if e.ref in moved}
+    for x, e in list(g.events.items()):
+        if e.rf is not None and e.rf < 0:
+            if e.rf not in new:
+                return None
+            g.events[x] = _with(e, rf=new[e.rf])
+    g.co = {lid: [new.get(x, x) for x in ws if x >= 0 or x in new] for lid, ws in g.co.items()}
+    g.speculative = True
+    return g
+
+
+def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
+    """Whether ``r``, a plain read in ``w``'s ``porf`` prefix that :func:`_speculable`
+    refuses, may still read from ``w`` by re-running its thread down another branch
+    (:meth:`Trust._rerouted`): ``w`` is in another thread and reads nothing of ``r``'s,
+    and a kept event after ``r`` in its thread has a control dependency on ``r``."""
+    if r.tid == w.tid or r.fn is not None or r.cond is not None:
+        return False
+    if w.reads and w.rf is not None and w.rf // REF == r.tid and w.rf > r.ref:
+        return False
+    x = r.ref + 1
+    while x in prefix:
+        if r.ref in g.events[x].ctrl:
+            return True
+        x += 1
+    return False
 
 
 def _readers(g: WGraph) -> dict[int, list[int]]:
