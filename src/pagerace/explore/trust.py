@@ -506,6 +506,18 @@ def to_graph(g: WGraph, world: World) -> ExecutionGraph:
     return ExecutionGraph(events, co)
 
 
+@dataclass(slots=True)
+class _Rerun:
+    """A partial graph of :meth:`Trust._rerouted`: ``turn`` is the re-run thread at
+    work, ``i`` its next kept event to match, ``moved`` each matched event's old
+    reference and new one."""
+
+    graph: WGraph
+    turn: int
+    i: int
+    moved: dict[int, int]
+
+
 class Trust:
     """The exploration: ``run()`` calls ``on_outcome`` once per consistent complete
     execution (its return value True stops the search)."""
@@ -847,104 +859,182 @@ class Trust:
             for e in reads
             if self.porf_cycles and e.ref in prefix and _speculable(g, e, w, prefix)
         ]
+        # Reads inside the prefix whose new value would take their thread down another
+        # branch: their threads are re-run (_rerouted).
+        turning = [
+            e
+            for e in reads
+            if self.porf_cycles
+            and e.ref in prefix
+            and e not in along
+            and _branches(g, e, w, prefix)
+        ]
         for r in reads:
             speculative = r.ref in prefix
-            branches = False
-            if speculative and not (self.porf_cycles and _speculable(g, r, w, prefix)):
-                if not (self.porf_cycles and _branches(g, r, w, prefix)):
+            follow: tuple[WEvent, ...] = ()
+            if speculative and not (r in along or r in turning):
+                # An RMW whose new value takes its readers' threads down other branches?
+                found = _followers(g, r, w, prefix) if self.porf_cycles else None
+                if not found:
                     continue
-                branches = True  # the new value takes r's thread down another branch
+                follow = found
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix, speculative):
                 continue
-            if branches:
-                for g3 in self._rerouted(g, r, w, deleted):
-                    if not _another_route(g, g3, r, w, inits):
+            first = [r] if r in turning else []
+            for turns in _subsets([e for e in turning if e.stamp > r.stamp]):
+                turns = (*first, *turns)
+                rerun = {x.tid: x.idx for x in (*turns, *follow)}
+                if len(rerun) < len(turns) + len(follow):
+                    continue  # (one re-run per thread, from its earliest turning read)
+                for also in _subsets([e for e in along if e.stamp > r.stamp]):
+                    if any(rerun.get(x.tid, x.idx) < x.idx for x in also):
+                        continue  # (a re-run thread's later read is matched, not revisited)
+                    if turns or follow:
+                        self._reroute(live, g, r, w, deleted, inits, also, turns, follow)
+                        continue
+                    g2 = _revisited(g, r, w, deleted, also, speculative)
+                    writers = [x.ref for x in (r, *also) if g2.events[x.ref].writes]
+                    if len(writers) > 1:
+                        continue  # two RMWs reading one write: not atomic
+                    if speculative and _another_route(g, g2, r, w, inits, also):
+                        continue  # the graph's other route makes it
+                    g2.speculative = g.speculative or speculative or bool(also)
+                    for p in self._placements(g2, w):
+                        g3 = g2.copy()
+                        _place(g3, w.ref, w.lid, p)
+                        for x in writers:
+                            _place(g3, x, w.lid, w.ref)
                         self.stats.revisits += 1
-                        self.stats.rerouted += 1
                         self._queue(live, g3, w.lid)
-                continue
-            for also in _subsets([e for e in along if e.stamp > r.stamp]):
-                g2 = _revisited(g, r, w, deleted, also, speculative)
-                writers = [x.ref for x in (r, *also) if g2.events[x.ref].writes]
-                if len(writers) > 1:
-                    continue  # two RMWs reading one write: not atomic
-                if speculative and _another_route(g, g2, r, w, inits, also):
-                    continue  # the graph's other route makes it
-                g2.speculative = g.speculative or speculative or bool(also)
-                for p in self._placements(g2, w):
-                    g3 = g2.copy()
-                    _place(g3, w.ref, w.lid, p)
-                    for x in writers:
-                        _place(g3, x, w.lid, w.ref)
-                    self.stats.revisits += 1
-                    self._queue(live, g3, w.lid)
 
-    def _rerouted(self, g: WGraph, r: WEvent, w: WEvent, deleted: set[int]) -> list[WGraph]:
-        """The revisits of ``r`` (in ``w``'s ``porf`` prefix) by ``w`` when the new
-        value takes ``r``'s thread down another branch (:func:`_branches`).  The thread
-        is re-run from ``r`` with the new value, and its kept events after ``r`` (those
-        in ``w``'s prefix) are matched, in order, with the events it now makes: the
-        same operation (name, location, annotation) keeps its stamp, coherence place and
-        source (another, when that one is no longer coherent with the thread's new
-        events, or is gone), under its new ``po`` index.  A kept event the thread no
-        longer makes is dropped, unless an event of another thread reads from it; an
-        event the old branch did not make is added as a step would add it, once per
-        source or coherence place (each a graph), stamped just before the kept event
-        after it.  A thread that ends, or waits, before its last kept event leaves no
-        graph.  The re-run with the new values (the graphs are speculative) checks
-        every thread against its graph, as for any load-buffering revisit."""
-        g2 = _revisited(g, r, w, deleted, (), True)
-        tid = r.tid
-        old = [g2.events[x] for x in range(r.ref + 1, tid * REF + g2.lens[tid])]
-        token = {e.ref: -1 - e.ref for e in old}  # an old event's place until matched
-        needed = {e.rf for e in g2.events.values() if e.tid != tid and e.rf in token}
+    def _reroute(
+        self,
+        live: _Live,
+        g: WGraph,
+        r: WEvent,
+        w: WEvent,
+        deleted: set[int],
+        inits: list[Any],
+        also: tuple[WEvent, ...],
+        turns: tuple[WEvent, ...],
+        follow: tuple[WEvent, ...],
+    ) -> None:
+        """Queue the revisits of ``r`` (and ``also``, ``turns``) by ``w`` where the
+        threads of ``turns`` and ``follow`` are re-run down another branch
+        (:meth:`_rerouted`)."""
+        assert w.lid is not None
+        for g3, reader in self._rerouted(g, r, w, deleted, inits, also, turns, follow):
+            remade = {
+                x
+                for x in g3.events
+                if any(x // REF == t.tid and x > t.ref for t in (*turns, *follow))
+            }
+            if reader is not None:
+                remade.add(reader)
+            if not _another_route(g, g3, r, w, inits, (*also, *turns[r in turns :]), remade):
+                self.stats.revisits += 1
+                self.stats.rerouted += 1
+                self._queue(live, g3, w.lid)
+
+    def _rerouted(
+        self,
+        g: WGraph,
+        r: WEvent,
+        w: WEvent,
+        deleted: set[int],
+        inits: list[Any],
+        also: tuple[WEvent, ...],
+        turns: tuple[WEvent, ...],
+        follow: tuple[WEvent, ...] = (),
+    ) -> list[tuple[WGraph, int | None]]:
+        """The revisits of ``r`` by ``w`` (with ``also``, the prefix's reads taken
+        along) where each read of ``turns`` (in ``w``'s ``porf`` prefix, one per thread,
+        ``r`` among them or not) reads ``w`` too and its new value takes its thread
+        down another branch (:func:`_branches`).  Each such thread is re-run from that
+        read with the new value, and its kept events after it (those in ``w``'s prefix)
+        are matched, in order, with the events it now makes: the same operation (name,
+        location, annotation) keeps its stamp, coherence place and source (another,
+        when that one is no longer coherent with the thread's new events, or is gone),
+        under its new ``po`` index.  A kept event the thread no longer makes is dropped,
+        unless an event of another thread reads from it; an event the old branch did
+        not make is added as a step would add it, once per source or coherence place
+        (each a graph), stamped just before the kept event after it.  A thread that
+        ends, or waits, before its last kept event leaves no graph.  Each graph comes
+        also with one read of another thread given a write a new branch made
+        (:func:`_read_by_the_new`: that read is returned with it, else None).  The
+        threads of ``follow`` (reads of ``r``, an RMW that now stores another value:
+        :func:`_followers`) are re-run likewise, from those reads.  The
+        re-run with the new values (the graphs are speculative) checks every thread
+        against its graph, as for any load-buffering revisit."""
+        taken = (*also, *(t for t in turns if t is not r))
+        g2 = _revisited(g, r, w, deleted, taken, r.ref in g.porf_prefix_of_new(w))
+        writers = [x.ref for x in (r, *taken) if g2.events[x.ref].writes]
+        if len(writers) > 1:
+            return []  # two RMWs reading one write: not atomic
+        for f in follow:  # (a read of r: its new value)
+            g2.events[f.ref] = outcome(f, g2.events[r.ref].written_value)
+        turns = (*turns, *follow)
+        olds = [
+            [g2.events[x] for x in range(t.ref + 1, t.ref - t.idx + g2.lens[t.tid])] for t in turns
+        ]
+        token = {e.ref: -1 - e.ref for old in olds for e in old}  # a place until matched
+        needed = {e.rf for e in g2.events.values() if e.rf in token and e.tid != e.rf // REF}
         base = g2.copy()
-        for e in old:
-            del base.events[e.ref]
-        base.lens[tid] = r.idx + 1
+        for t, old in zip(turns, olds, strict=True):
+            for e in old:
+                del base.events[e.ref]
+            base.lens[t.tid] = t.idx + 1
         for x, e in list(base.events.items()):
             if e.rf in token:
                 base.events[x] = _with(e, rf=token[e.rf])
         base.co = {lid: [token.get(x, x) for x in ws] for lid, ws in g2.co.items()}
-        out: list[WGraph] = []
-        stack: list[tuple[WGraph, int, dict[int, int]]] = []
-        for p in self._placements(g2, w):  # (the thread's new events are placed after)
+        out: list[tuple[WGraph, int | None]] = []
+        stack: list[_Rerun] = []
+        for p in self._placements(g2, w):  # (the threads' new events are placed after)
             h = base.copy()
             _place(h, w.ref, w.lid, p if p is None else token.get(p, p))
-            stack.append((h, 0, {}))
+            for x in writers:
+                _place(h, x, w.lid, w.ref)
+            stack.append(_Rerun(h, 0, 0, {}))
         while stack:
-            part, i, moved = stack.pop()
+            at = stack.pop()
             try:
-                live = _Live(self.program, part)
+                live = _Live(self.program, at.graph)
             except (Misspeculation, Restale):
                 continue
             try:
-                i = self._rerun(live, tid, old, i, moved, needed, token, stack)
+                while at.turn < len(turns):
+                    at.i = self._rerun(live, turns, olds, at, needed, token, stack)
+                    if at.i < len(olds[at.turn]):
+                        break
+                    at.turn, at.i = at.turn + 1, 0
             finally:
                 live.close()
-            if i == len(old):
-                done = _matched(part, old, moved, token)
+            if at.turn == len(turns):
+                done = _matched(at.graph, [e for old in olds for e in old], at.moved, token)
                 if done is not None:
-                    out.append(done)
+                    out.append((done, None))
+                    out += _read_by_the_new(done, turns, set(at.moved.values()), inits)
         return out
 
     def _rerun(
         self,
         live: _Live,
-        tid: int,
-        old: list[WEvent],
-        i: int,
-        moved: dict[int, int],
+        turns: tuple[WEvent, ...],
+        olds: list[list[WEvent]],
+        at: _Rerun,
         needed: set[int],
         token: dict[int, int],
-        stack: list[tuple[WGraph, int, dict[int, int]]],
+        stack: list[_Rerun],
     ) -> int:
-        """:meth:`_rerouted`'s steps of thread ``tid`` in ``live`` from ``old[i]``, the
-        next kept event to match, while each has one choice; at a step of several, each
-        goes on ``stack`` (a partial graph of its own).  Returns how far ``old`` got
-        (-1: no graph)."""
-        g = live.graph
+        """:meth:`_rerouted`'s steps of the thread of ``turns[at.turn]`` in ``live``,
+        from ``old[at.i]``, the next kept event to match (``old``: that thread's), while
+        each has one choice; at a step of several, each goes on ``stack`` (a partial
+        graph of its own).  Returns how far ``old`` got (-1: no graph)."""
+        g, moved, i = live.graph, at.moved, at.i
+        tid, old = turns[at.turn].tid, olds[at.turn]
+        later = {t.tid for t in turns[at.turn + 1 :]}  # threads not re-run yet
         while i < len(old):
             op = live.pending[tid]
             if op is None:
@@ -971,11 +1061,14 @@ class Trust:
             else:
                 lid = op.loc.lid
                 every: list[int | None] = [None, *(x for x in g.co.get(lid, []) if x >= 0)]
-                kept = e is not None and (
+                if e is not None and e.rf in token and e.rf // REF in later:
+                    # A write of a thread re-run later: read as it was (matched then).
+                    tok = token[e.rf]
+                    ev = _with(live.event_for(tid, op, None, stamp, e.read_value), rf=tok)
+                    choices = [(ev, tok)] if self._coherent(g, ev, tok) else []
+                elif e is not None and (
                     e.rf not in token or (e.rf in moved and g.events[moved[e.rf]].writes)
-                )
-                if kept:
-                    assert e is not None
+                ):
                     src = e.rf if e.rf is None else moved.get(e.rf, e.rf)
                     choices = self._reads(live, tid, op, [src], stamp)
                 if not choices:  # none kept, or its source is no longer coherent
@@ -989,7 +1082,8 @@ class Trust:
                 h = g.copy()
                 h.add(ev)
                 _reroute_place(h, ev, p, e, token)
-                stack.append((h, after, {**moved, **({} if e is None else {e.ref: ev.ref})}))
+                m = {**moved, **({} if e is None else {e.ref: ev.ref})}
+                stack.append(_Rerun(h, at.turn, after, m))
             ev, p = choices[0]
             live.advance(tid, ev)
             _reroute_place(g, ev, p, e, token)
@@ -1171,6 +1265,40 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     return not (w.reads and w.rf in changed)
 
 
+def _followers(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> tuple[WEvent, ...] | None:
+    """The reads whose threads a speculative revisit of ``r`` by ``w`` re-runs down
+    another branch (:meth:`Trust._rerouted`) where :func:`_speculable` refuses it:
+    ``r`` is an RMW that succeeds and now stores another value, nothing after it in
+    its thread depends on it, and the kept plain reads of other threads that read it
+    (the earliest per thread) have kept events with an address or control dependency
+    on them, but no store whose data follows them.  None when the revisit is not of
+    that kind."""
+    if r.tid == w.tid or r.fn is None or r.cond is not None or (w.reads and w.rf == r.ref):
+        return None
+    now = outcome(r, w.written_value, rf=w.ref)
+    if not (now.writes and r.writes) or _same_value(now.written_value, r.written_value):
+        return None
+    kept = {x for x, e in g.events.items() if x in prefix or e.stamp <= r.stamp}
+    x = r.ref + 1
+    while x in kept:
+        if r.ref in g.events[x].addr | g.events[x].ctrl | g.events[x].data:
+            return None
+        x += 1
+    out: dict[int, WEvent] = {}
+    for y in sorted(kept):
+        e = g.events[y]
+        if not e.reads or e.rf != r.ref or e.tid in out:
+            continue
+        if e.tid in (r.tid, w.tid) or e.fn is not None or e.cond is not None:
+            return None
+        deps = _data_dependents(g, e, kept)
+        if deps:
+            return None  # (a store whose data follows it: not followed here)
+        if deps is None:
+            out[e.tid] = e
+    return tuple(out.values()) or None
+
+
 def _op_key(e: WEvent) -> tuple[int | None, str, str]:
     return e.lid, e.name, e.annot
 
@@ -1222,6 +1350,54 @@ def _matched(
     return g
 
 
+def _read_by_the_new(
+    g: WGraph, turns: tuple[WEvent, ...], matched: set[int], inits: list[Any]
+) -> list[tuple[WGraph, int]]:
+    """``g`` (a :meth:`Trust._rerouted` graph) with one read of another thread given,
+    instead of its source, a write a new branch made (an event after a read of
+    ``turns`` in its thread that was not ``matched``): such a write was never added
+    as a step, so no revisit gives it a reader.  The read keeps its place and its
+    thread its events (a re-run drops the graph where they follow the value: a
+    dependency); an RMW's outcome is worked out again (it goes right after the write
+    in co, or leaves co when it fails now and no one reads it).  A read an ordinary
+    revisit gave a later write keeps it, when nothing depends on it: the route where
+    it kept its first source gives it the new write (as :func:`_revisited_before`)."""
+    out: list[tuple[WGraph, int]] = []
+    new = [
+        e
+        for x, e in g.events.items()
+        if any(x // REF == t.tid and x > t.ref for t in turns)
+        and x not in matched
+        and e.writes
+        and not e.reads
+    ]
+    readers = _readers(g)
+    for nw in new:
+        lid = nw.lid
+        assert lid is not None
+        for y, e in g.events.items():
+            if e.tid == nw.tid or not e.reads or e.lid != lid or e.rf == nw.ref:
+                continue
+            if e.blocked or e.cond is not None:
+                continue
+            if e.rf is not None and g.events[e.rf].stamp > e.stamp and _free(g, e, readers, inits):
+                continue
+            now = outcome(e, nw.written_value, rf=nw.ref)
+            if now.blocked or (e.writes and not now.writes and readers.get(y)):
+                continue
+            if now.writes and _rmw_reads(g, nw.ref, lid):
+                continue
+            h = g.copy()
+            h.events[y] = now
+            ws = h.co.setdefault(lid, [])
+            if y in ws:
+                ws.remove(y)
+            if now.writes:
+                _place(h, y, lid, nw.ref)
+            out.append((h, y))
+    return out
+
+
 def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     """Whether ``r``, a plain read in ``w``'s ``porf`` prefix that :func:`_speculable`
     refuses, may still read from ``w`` by re-running its thread down another branch
@@ -1255,9 +1431,11 @@ def _another_route(
     w: WEvent,
     inits: list[Any],
     also: tuple[WEvent, ...] = (),
+    remade: set[int] | None = None,
 ) -> bool:
     """Whether the speculative revisit of ``r`` (and ``also``, the prefix's reads it
-    takes along) by ``w`` (``g`` -> ``g2``) is left to another route to ``g2``'s
+    takes along) by ``w`` (``g`` -> ``g2``; ``remade``: the events after ``r`` its
+    thread, re-run down another branch, made again) is left to another route to ``g2``'s
     completions (:func:`_revisited_before`, :func:`_kept_for_a_later_source`,
     :func:`_kept_past_an_earlier_revisit`, :func:`_speculation_closes_cycles`).  Each
     names a route that reaches the same graphs by another order of revisits, judged
@@ -1272,7 +1450,7 @@ def _another_route(
         return True
     if _kept_for_a_later_source(g, g2, r, w):
         return True
-    if _kept_past_an_earlier_revisit(g2, {r.ref, *(x.ref for x in also)}):
+    if _kept_past_an_earlier_revisit(g2, {r.ref, *(x.ref for x in also), *(remade or ())}):
         return True
     return _revisited_before(g, g2, r, readers, inits)
 
