@@ -327,6 +327,13 @@ def test_load_buffering_cycles_hypothesis_found_missing_are_built(
             [("branch_write", 1, 2), ("na_set_bit", 1, 2)],
             [("test_bit_write", 0, 2), ("read", 1, 0), ("test_bit_write", 1, 2)],
         ],
+        # P0's second READ_ONCE, matched, had read its thread's store of x, which the
+        # new branch does not make: it reads P1's cmpxchg, written after it (no
+        # earlier revisit gave it that write, whatever its stamps say).
+        [
+            [("branch_write", 1, 2), ("branch_write", 0, 0), ("na_set_bit", 1, 1)],
+            [("cmpxchg", 0, 0), ("test_bit_write", 1, 1)],
+        ],
     ],
 )
 def test_a_cycle_through_a_read_that_changes_its_threads_branch_is_built(
@@ -338,6 +345,68 @@ def test_a_cycle_through_a_read_that_changes_its_threads_branch_is_built(
     _, trust = outcomes(make_program(threads), LKMM())
     assert trust.stats.rerouted > 0
     _same_graphs_as_the_candidate_engine(threads)
+
+
+@pytest.mark.parametrize(
+    ("part", "threads"),
+    [
+        # P0's READ_ONCE of y reads P1's inc: the branch now stores x, and P1's
+        # cmpxchg of x must read that new store, which no step added and so no
+        # revisit gives a reader (seed 7 of branch-heavy 7-operation programs,
+        # minimised).
+        (
+            "_read_by_the_new",
+            [
+                [("branch_write", 1, 1), ("xchg", 0, 2)],
+                [("cmpxchg", 0, 0), ("read", 0, 1), ("inc", 1, 1)],
+            ],
+        ),
+        # P2's store of y is read by P0's READ_ONCE and by P1's, whose branch it
+        # turns: P1's store of y, made by the new branch, is read by P0's READ_ONCE in
+        # one graph (seed 43, minimised).
+        (
+            "_read_by_the_new",
+            [
+                [("branch_write", 1, 2)],
+                [("branch_write", 1, 2), ("branch_write", 0, 0), ("na_set_bit", 1, 1)],
+                [("test_bit_write", 1, 1)],
+            ],
+        ),
+        # P2's store of y revisits P0's inc of y, which now stores 2: P1's READ_ONCE
+        # of y reads it, and P1 is re-run from it (seed 43, minimised).
+        (
+            "_followers",
+            [
+                [("inc", 1, 1)],
+                [("branch_write", 1, 2), ("na_set_bit", 1, 1)],
+                [("test_bit_write", 1, 1)],
+            ],
+        ),
+        # P2's store of y turns P1's branch and is read by P0's READ_ONCE too (an
+        # ordinary revisit): P1 is re-run while P0's read is revisited.
+        (
+            "_branches",
+            [
+                [("branch_write", 1, 2)],
+                [("branch_write", 1, 2), ("na_set_bit", 1, 1)],
+                [("test_bit_write", 1, 1)],
+            ],
+        ),
+    ],
+)
+def test_each_part_of_the_branch_re_run_builds_graphs_nothing_else_does(
+    part: str, threads: list[list[Instr]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every part, TruSt builds herd7's method's graphs; without ``part`` (its
+    answer: nothing to do), a graph is lost."""
+    from pagerace.explore import trust as trust_module
+
+    _same_graphs_as_the_candidate_engine(threads)
+    nothing = {"_read_by_the_new": [], "_followers": None, "_branches": False}[part]
+    monkeypatch.setattr(trust_module, part, lambda *_: nothing)
+    found, _ = outcomes(make_program(threads), LKMM())
+    built = {shape(o.graph) for o in found if not o.waiting}
+    assert set(candidate_shapes(make_program(threads), LKMM())) - built
 
 
 def test_a_location_whose_writes_a_revisit_deleted_does_not_tell_graphs_apart() -> None:
