@@ -12,6 +12,11 @@ graphs re-run a second way (``duplicates``: none, when each execution is explore
 once), graph replays.
 
     python bench/lb_vs_candidates.py [--seed 1] [--programs 150] [--limit 20] [--ops 5]
+                                     [--branches]
+
+``--branches`` draws from the opcodes around the two that branch on what they read
+and keeps only programs with one of those: cycles through reads whose new value
+takes a thread down another branch (``rerouted`` in TruSt's stats).
 
 Exit status 1 when a program differs.
 """
@@ -32,6 +37,20 @@ from tests.unit.explore.test_trust import candidate_shapes, outcomes, shape
 
 from pagerace.models.lkmm import LKMM
 
+# Opcodes for --branches: the two that branch on a read, and what their reads may read.
+BRANCHY = (
+    "branch_write",
+    "test_bit_write",
+    "na_set_bit",
+    "write",
+    "read",
+    "xchg",
+    "inc",
+    "set_bit",
+    "cmpxchg",
+)
+_BRANCH = ("branch_write", "test_bit_write")
+
 
 class _TooLong(BaseException):
     """The candidate run's time is up (not an ``Exception``: the runtime records those,
@@ -49,19 +68,27 @@ def main() -> int:
     ap.add_argument("--programs", type=int, default=150)
     ap.add_argument("--limit", type=int, default=20, help="seconds per candidate run")
     ap.add_argument("--ops", type=int, default=5, help="operations per program, at most")
+    ap.add_argument(
+        "--branches",
+        action="store_true",
+        help="draw from the opcodes of BRANCHY and keep only programs with a branch",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    opcodes = BRANCHY if args.branches else OPCODES
     signal.signal(signal.SIGALRM, _alarm)
-    compared = differing = duplicates = rebuilt = replays = skipped = 0
+    compared = differing = duplicates = rebuilt = replays = skipped = rerouted = 0
     for _ in range(args.programs):
         threads = [
             [
-                (rng.choice(OPCODES), rng.randint(0, 1), rng.randint(0, 2))
+                (rng.choice(opcodes), rng.randint(0, 1), rng.randint(0, 2))
                 for _ in range(rng.randint(1, 3))
             ]
             for _ in range(rng.randint(2, 3))
         ]
         if sum(map(len, threads)) > args.ops:
+            continue
+        if args.branches and not any(op in _BRANCH for code in threads for op, _, _ in code):
             continue
         program = make_program(threads)
         signal.alarm(args.limit)
@@ -77,6 +104,7 @@ def main() -> int:
         duplicates += trust.stats.duplicates
         rebuilt += trust.stats.rebuilt
         replays += trust.stats.replays
+        rerouted += trust.stats.rerouted
         built = [shape(o.graph) for o in found if not o.waiting]
         if set(built) != herd or len(built) != len(set(built)):
             differing += 1
@@ -88,6 +116,7 @@ def main() -> int:
         f"seed {args.seed}: {compared} programs compared, {differing} differing, "
         f"{rebuilt} revisit results built a second way and dropped before a re-run, "
         f"{duplicates} graphs re-run a second way, {replays} replays, "
+        f"{rerouted} revisit results with a thread re-run down another branch, "
         f"{skipped} skipped (candidate run over {args.limit} s)"
     )
     return 1 if differing else 0

@@ -6,7 +6,8 @@ executions, graphs the model rejected, re-runs of the threads (``replays``: one 
 graph taken off the work list), load-buffering revisit results built a second way
 and dropped before a re-run (``rebuilt``), graphs re-run a second way
 (``duplicates``), graphs dropped for a dependency the model's code hides
-(``misspeculated``), complete graphs where an await read a stale value (``blocked``),
+(``misspeculated``), revisit results with a thread re-run down another branch
+(``rerouted``), complete graphs where an await read a stale value (``blocked``),
 and the wall time.  ``--skip`` leaves out ``scenario:variant`` pairs (the default
 skips ``gup-vs-split:v3.13`` under the LKMM, about 100 s).
 

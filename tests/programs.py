@@ -34,6 +34,28 @@ thread_code = st.lists(instr, min_size=1, max_size=3)
 programs = st.lists(thread_code, min_size=2, max_size=3).filter(
     lambda ts: sum(len(t) for t in ts) <= 5
 )
+# Programs that branch on what they read (and the operations around such reads): cycles
+# through a read whose new value takes its thread down another branch.
+BRANCHING = ("branch_write", "test_bit_write")
+branching_programs = (
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    (*BRANCHING, "na_set_bit", "write", "read", "xchg", "inc", "set_bit", "cmpxchg")
+                ),
+                st.integers(0, 1),
+                st.integers(0, 2),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=2,
+        max_size=3,
+    )
+    .filter(lambda ts: sum(len(t) for t in ts) <= 6)
+    .filter(lambda ts: any(op in BRANCHING for t in ts for op, _, _ in t))
+)
 # Larger ones, for the slow suite.
 large_programs = st.lists(st.lists(instr, min_size=1, max_size=4), min_size=2, max_size=3)
 

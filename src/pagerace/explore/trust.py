@@ -47,18 +47,30 @@ different reads build the same revisit result (the same events, rf and co, added
 another order), and a set of the speculative revisit results' keys drops the second
 before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats): no execution
 of a scenario is re-run twice.  Routes that build different partial graphs of one
-execution remain in larger programs (5 of 26,439 re-runs at 7 operations): a set of
-the completed speculative graphs recognises those (``duplicates``), so each execution
-is reported once.  (Rules that left a cycle to the route closing it with another read
-lost graphs where that route did not exist: docs/benchmarks.md.)  Tested against
-herd7's candidate method (``pagerace.explore.candidates``) on generated programs:
-exactly its graphs on every program of up to 5 operations tried, and on all but one of
-1,357 of 7 operations.  That one is the known gap: a cycle through a read whose new
-value takes its thread down another branch is not built (:func:`_speculable` refuses a
-revisit when a kept event has a control dependency on what the value reaches).  Under
-the LKMM such a cycle is allowed only through a plain access (``hb`` orders a marked
-read before every marked write after its branch): executions the LKMM leaves to its
-data-race check.
+execution remain in programs that branch on what they read (30 of about 49,500
+re-runs on 5,772 such generated programs): a set of the completed speculative graphs
+recognises those (``duplicates``), so each execution is reported once.  (Rules that
+left a cycle to the route closing it with another read lost graphs where that route
+did not exist: docs/benchmarks.md.)
+
+A cycle may pass through a read whose new value takes its thread down another branch
+(under the LKMM only through a plain access: ``hb`` orders a marked read before every
+marked write after its branch, so these are executions its data-race check judges).
+:func:`_speculable` refuses such a revisit (a kept event has a control dependency on
+the read); :meth:`Trust._rerouted` takes it instead: the thread is re-run from the read
+with the new value, and its kept events are matched, in order, with the events it now
+makes (the same operation keeps its stamp, source and coherence place under its new
+``po`` index; what the old branch made and no other thread reads is dropped; what the
+new branch makes is added with every source or coherence place).  The same goes for
+several such reads of one write (one per thread), and a write a new branch made is
+given one reader of another thread at once (:func:`_read_by_the_new`: never added as a
+step, it revisits nothing).  An RMW a revisit gave a source writes anew (its write part
+added again, as in GenMC): once its graph is re-run, it revisits the reads of its
+``porf`` prefix (``WGraph.fresh``), whose threads may in turn be re-run down another
+branch.  Tested against herd7's candidate method
+(``pagerace.explore.candidates``) on generated programs: exactly its graphs on every
+program tried (868 of up to 5 operations, 1,357 of up to 7, 5,772 branching ones of up
+to 6 and 7: ``bench/lb_vs_candidates.py``, the hypothesis tests).
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for awaits left reading a
@@ -153,6 +165,9 @@ class WGraph:
     lens: list[int] = field(default_factory=list)
     stamp: float = 0
     speculative: bool = False  # a read in it reads from a write in its porf prefix's future
+    # RMWs a revisit just gave a source, whose write revisits the reads of its prefix
+    # once the graph is re-run (Trust._visit: GenMC adds an RMW's write part anew)
+    fresh: tuple[int, ...] = ()
 
     def copy(self) -> WGraph:
         return WGraph(
@@ -161,6 +176,7 @@ class WGraph:
             list(self.lens),
             self.stamp,
             self.speculative,
+            self.fresh,
         )
 
     def key(self) -> tuple[object, ...]:
@@ -640,6 +656,15 @@ class Trust:
         try:
             if g.events and not checked and not self._consistent(live):
                 return False
+            if g.fresh:
+                # The RMWs a revisit gave a source write anew: they revisit the reads
+                # of their prefix (load buffering; any other read was deleted or added
+                # before them, left to the routes TruSt takes).
+                fresh, g.fresh = g.fresh, ()
+                for ref in fresh:
+                    e = g.events[ref]
+                    if e.writes:
+                        self._revisits(live, e, inside=True)
             while True:
                 if len(g.events) > self.max_events:
                     self.bounded = True
@@ -843,13 +868,21 @@ class Trust:
         return out
 
     # -- backward revisits ------------------------------------------------------------
-    def _revisits(self, live: _Live, w: WEvent) -> None:
+    def _revisits(self, live: _Live, w: WEvent, inside: bool = False) -> None:
+        """Queue the graphs where ``w``, a write about to be added (``inside``: an RMW
+        of the graph a revisit gave a source, its write part added anew), revisits a
+        read (``inside``: in its prefix only)."""
         g = live.graph
         assert w.lid is not None
         prefix = g.porf_prefix_of_new(w)
         inits = [loc.init for loc in live.world.locations] if self.porf_cycles else []
         reads = sorted(
-            (e for e in g.events.values() if e.reads and e.lid == w.lid), key=lambda e: -e.stamp
+            (
+                e
+                for e in g.events.values()
+                if e.reads and e.lid == w.lid and e.ref != w.ref and (e.ref in prefix or not inside)
+            ),
+            key=lambda e: -e.stamp,
         )
         # Reads inside the prefix that may read from w as well (load buffering): one
         # write can close several cycles through one thread's reads at once.  An RMW
@@ -871,27 +904,22 @@ class Trust:
         ]
         for r in reads:
             speculative = r.ref in prefix
-            follow: tuple[WEvent, ...] = ()
             if speculative and not (r in along or r in turning):
-                # An RMW whose new value takes its readers' threads down other branches?
-                found = _followers(g, r, w, prefix) if self.porf_cycles else None
-                if not found:
-                    continue
-                follow = found
+                continue
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
             if not self._maximal(g, r, deleted, prefix, speculative):
                 continue
             first = [r] if r in turning else []
             for turns in _subsets([e for e in turning if e.stamp > r.stamp]):
                 turns = (*first, *turns)
-                rerun = {x.tid: x.idx for x in (*turns, *follow)}
-                if len(rerun) < len(turns) + len(follow):
+                rerun = {x.tid: x.idx for x in turns}
+                if len(rerun) < len(turns):
                     continue  # (one re-run per thread, from its earliest turning read)
                 for also in _subsets([e for e in along if e.stamp > r.stamp]):
                     if any(rerun.get(x.tid, x.idx) < x.idx for x in also):
                         continue  # (a re-run thread's later read is matched, not revisited)
-                    if turns or follow:
-                        self._reroute(live, g, r, w, deleted, inits, also, turns, follow)
+                    if turns:
+                        self._reroute(live, g, r, w, deleted, inits, also, turns)
                         continue
                     g2 = _revisited(g, r, w, deleted, also, speculative)
                     writers = [x.ref for x in (r, *also) if g2.events[x.ref].writes]
@@ -900,6 +928,8 @@ class Trust:
                     if speculative and _another_route(g, g2, r, w, inits, also):
                         continue  # the graph's other route makes it
                     g2.speculative = g.speculative or speculative or bool(also)
+                    if self.porf_cycles:
+                        g2.fresh = tuple(writers)
                     for p in self._placements(g2, w):
                         g3 = g2.copy()
                         _place(g3, w.ref, w.lid, p)
@@ -918,20 +948,15 @@ class Trust:
         inits: list[Any],
         also: tuple[WEvent, ...],
         turns: tuple[WEvent, ...],
-        follow: tuple[WEvent, ...],
     ) -> None:
         """Queue the revisits of ``r`` (and ``also``, ``turns``) by ``w`` where the
-        threads of ``turns`` and ``follow`` are re-run down another branch
-        (:meth:`_rerouted`)."""
+        threads of ``turns`` are re-run down another branch (:meth:`_rerouted`)."""
         assert w.lid is not None
-        for g3, reader in self._rerouted(g, r, w, deleted, inits, also, turns, follow):
-            remade = {
-                x
-                for x in g3.events
-                if any(x // REF == t.tid and x > t.ref for t in (*turns, *follow))
-            }
+        for g3, reader in self._rerouted(g, r, w, deleted, inits, also, turns):
+            remade = {x for x in g3.events if any(x // REF == t.tid and x > t.ref for t in turns)}
             if reader is not None:
                 remade.add(reader)
+            g3.fresh = tuple(x.ref for x in (r, *also, *turns) if g3.events[x.ref].writes)
             if not _another_route(g, g3, r, w, inits, (*also, *turns[r in turns :]), remade):
                 self.stats.revisits += 1
                 self.stats.rerouted += 1
@@ -946,7 +971,6 @@ class Trust:
         inits: list[Any],
         also: tuple[WEvent, ...],
         turns: tuple[WEvent, ...],
-        follow: tuple[WEvent, ...] = (),
     ) -> list[tuple[WGraph, int | None]]:
         """The revisits of ``r`` by ``w`` (with ``also``, the prefix's reads taken
         along) where each read of ``turns`` (in ``w``'s ``porf`` prefix, one per thread,
@@ -963,8 +987,6 @@ class Trust:
         ends, or waits, before its last kept event leaves no graph.  Each graph comes
         also with one read of another thread given a write a new branch made
         (:func:`_read_by_the_new`: that read is returned with it, else None).  The
-        threads of ``follow`` (reads of ``r``, an RMW that now stores another value:
-        :func:`_followers`) are re-run likewise, from those reads.  The
         re-run with the new values (the graphs are speculative) checks every thread
         against its graph, as for any load-buffering revisit."""
         taken = (*also, *(t for t in turns if t is not r))
@@ -972,9 +994,6 @@ class Trust:
         writers = [x.ref for x in (r, *taken) if g2.events[x.ref].writes]
         if len(writers) > 1:
             return []  # two RMWs reading one write: not atomic
-        for f in follow:  # (a read of r: its new value)
-            g2.events[f.ref] = outcome(f, g2.events[r.ref].written_value)
-        turns = (*turns, *follow)
         olds = [
             [g2.events[x] for x in range(t.ref + 1, t.ref - t.idx + g2.lens[t.tid])] for t in turns
         ]
@@ -1219,7 +1238,8 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     dependency (it could succeed or fail otherwise).  The model then decides whether
     the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
     independent write).  A read that gets the value it had (another write of it) changes
-    nothing its thread does, whatever depends on it."""
+    nothing its thread does, whatever depends on it.  A revisit refused for a control
+    dependency may be taken by re-running the thread (:func:`_branches`)."""
     if r.tid == w.tid or (w.reads and w.rf == r.ref):
         return False
     if r.ref + 1 in prefix and (r.blocked or (r.cond is not None and not r.cond(w.written_value))):
@@ -1263,40 +1283,6 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     if (w.addr | w.ctrl | w.data) & seen:
         return False  # w itself follows a read the new value reaches
     return not (w.reads and w.rf in changed)
-
-
-def _followers(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> tuple[WEvent, ...] | None:
-    """The reads whose threads a speculative revisit of ``r`` by ``w`` re-runs down
-    another branch (:meth:`Trust._rerouted`) where :func:`_speculable` refuses it:
-    ``r`` is an RMW that succeeds and now stores another value, nothing after it in
-    its thread depends on it, and the kept plain reads of other threads that read it
-    (the earliest per thread) have kept events with an address or control dependency
-    on them, but no store whose data follows them.  None when the revisit is not of
-    that kind."""
-    if r.tid == w.tid or r.fn is None or r.cond is not None or (w.reads and w.rf == r.ref):
-        return None
-    now = outcome(r, w.written_value, rf=w.ref)
-    if not (now.writes and r.writes) or _same_value(now.written_value, r.written_value):
-        return None
-    kept = {x for x, e in g.events.items() if x in prefix or e.stamp <= r.stamp}
-    x = r.ref + 1
-    while x in kept:
-        if r.ref in g.events[x].addr | g.events[x].ctrl | g.events[x].data:
-            return None
-        x += 1
-    out: dict[int, WEvent] = {}
-    for y in sorted(kept):
-        e = g.events[y]
-        if not e.reads or e.rf != r.ref or e.tid in out:
-            continue
-        if e.tid in (r.tid, w.tid) or e.fn is not None or e.cond is not None:
-            return None
-        deps = _data_dependents(g, e, kept)
-        if deps:
-            return None  # (a store whose data follows it: not followed here)
-        if deps is None:
-            out[e.tid] = e
-    return tuple(out.values()) or None
 
 
 def _op_key(e: WEvent) -> tuple[int | None, str, str]:
