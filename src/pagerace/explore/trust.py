@@ -47,8 +47,8 @@ different reads build the same revisit result (the same events, rf and co, added
 another order), and a set of the speculative revisit results' keys drops the second
 before its re-run (:meth:`Trust._built_before`, ``rebuilt`` in the stats): no execution
 of a scenario is re-run twice.  Routes that build different partial graphs of one
-execution remain in programs that branch on what they read (30 of about 49,500
-re-runs on 5,772 such generated programs): a set of the completed speculative graphs
+execution remain in programs that branch on what they read (6 of 49,513 re-runs on
+5,772 such generated programs): a set of the completed speculative graphs
 recognises those (``duplicates``), so each execution is reported once.  (Rules that
 left a cycle to the route closing it with another read lost graphs where that route
 did not exist: docs/benchmarks.md.)
@@ -61,16 +61,19 @@ the read); :meth:`Trust._rerouted` takes it instead: the thread is re-run from t
 with the new value, and its kept events are matched, in order, with the events it now
 makes (the same operation keeps its stamp, source and coherence place under its new
 ``po`` index; what the old branch made and no other thread reads is dropped; what the
-new branch makes is added with every source or coherence place).  The same goes for
-several such reads of one write (one per thread), and a write a new branch made is
-given one reader of another thread at once (:func:`_read_by_the_new`: never added as a
-step, it revisits nothing).  An RMW a revisit gave a source writes anew (its write part
-added again, as in GenMC): once its graph is re-run, it revisits the reads of its
-``porf`` prefix (``WGraph.fresh``), whose threads may in turn be re-run down another
-branch.  Tested against herd7's candidate method
+new branch makes is added with every source or coherence place; a read whose source
+the re-run chose is ``chosen``, which the route rules do not take for a revisit's).
+The same goes for several such reads of one write (one per thread).  Writes no step
+added revisit reads once their graph is re-run (``WGraph.fresh``): a write a new branch
+made, as a step's write would, and an RMW a revisit gave a source (its write part added
+again, as in GenMC) the reads of its ``porf`` prefix.  Tested against herd7's candidate method
 (``pagerace.explore.candidates``) on generated programs: exactly its graphs on every
 program tried (868 of up to 5 operations, 1,357 of up to 7, 5,772 branching ones of up
-to 6 and 7: ``bench/lb_vs_candidates.py``, the hypothesis tests).
+to 6 and 7: ``bench/lb_vs_candidates.py``, the hypothesis tests), but for one known gap:
+a graph consistent only once a revisit makes a ``cmpxchg`` fail, whose partial graphs
+close a cycle through the successful ``cmpxchg``'s full barrier (the LKMM's ordering
+depends on whether an RMW succeeds, so a partial graph it rejects can have consistent
+completions).
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for awaits left reading a
@@ -134,6 +137,7 @@ class WEvent:
     src: SourceRef | None = None  # where in the model (counterexample replays only)
     written_object: int | None = None  # the value is World.objects[i] of its build
     speculated: bool = False  # a read whose source a speculative revisit gave
+    chosen: bool = False  # a read whose source a re-run down another branch chose
 
     @property
     def tid(self) -> int:
@@ -165,9 +169,10 @@ class WGraph:
     lens: list[int] = field(default_factory=list)
     stamp: float = 0
     speculative: bool = False  # a read in it reads from a write in its porf prefix's future
-    # RMWs a revisit just gave a source, whose write revisits the reads of its prefix
-    # once the graph is re-run (Trust._visit: GenMC adds an RMW's write part anew)
-    fresh: tuple[int, ...] = ()
+    # Writes no step added, which revisit reads once the graph is re-run (Trust._visit):
+    # an RMW a revisit gave a source (GenMC adds its write part anew; True: the reads of
+    # its prefix only) and a write a thread re-run down another branch made (False).
+    fresh: tuple[tuple[int, bool], ...] = ()
 
     def copy(self) -> WGraph:
         return WGraph(
@@ -661,10 +666,10 @@ class Trust:
                 # of their prefix (load buffering; any other read was deleted or added
                 # before them, left to the routes TruSt takes).
                 fresh, g.fresh = g.fresh, ()
-                for ref in fresh:
+                for ref, inside in fresh:
                     e = g.events[ref]
                     if e.writes:
-                        self._revisits(live, e, inside=True)
+                        self._revisits(live, e, inside)
             while True:
                 if len(g.events) > self.max_events:
                     self.bounded = True
@@ -853,11 +858,15 @@ class Trust:
     def _placements(self, g: WGraph, ev: WEvent) -> list[int | None]:
         """Where a new write may go in co: after these writes (None: first).  An RMW goes
         right after the write it read; nothing may come between a write and the RMW
-        that read it."""
+        that read it.  A write of the graph (a new branch's, writing anew: ``fresh``)
+        keeps its place."""
         assert ev.lid is not None
         if ev.reads:
             return [ev.rf]
         ws = g.co.get(ev.lid, [])
+        if ev.ref in ws:
+            at = ws.index(ev.ref)
+            return [ws[at - 1] if at else None]
         out: list[int | None] = []
         for i, w in enumerate([None, *ws]):
             nxt = ws[i] if i < len(ws) else None
@@ -907,7 +916,7 @@ class Trust:
             if speculative and not (r in along or r in turning):
                 continue
             deleted = {e.ref for e in g.events.values() if e.stamp > r.stamp} - prefix
-            if not self._maximal(g, r, deleted, prefix, speculative):
+            if not self._maximal(g, r, deleted, prefix, speculative, w.ref):
                 continue
             first = [r] if r in turning else []
             for turns in _subsets([e for e in turning if e.stamp > r.stamp]):
@@ -929,7 +938,7 @@ class Trust:
                         continue  # the graph's other route makes it
                     g2.speculative = g.speculative or speculative or bool(also)
                     if self.porf_cycles:
-                        g2.fresh = tuple(writers)
+                        g2.fresh = tuple((x, True) for x in writers)
                     for p in self._placements(g2, w):
                         g3 = g2.copy()
                         _place(g3, w.ref, w.lid, p)
@@ -952,11 +961,12 @@ class Trust:
         """Queue the revisits of ``r`` (and ``also``, ``turns``) by ``w`` where the
         threads of ``turns`` are re-run down another branch (:meth:`_rerouted`)."""
         assert w.lid is not None
-        for g3, reader in self._rerouted(g, r, w, deleted, inits, also, turns):
+        for g3, new_writes in self._rerouted(g, r, w, deleted, also, turns):
             remade = {x for x in g3.events if any(x // REF == t.tid and x > t.ref for t in turns)}
-            if reader is not None:
-                remade.add(reader)
-            g3.fresh = tuple(x.ref for x in (r, *also, *turns) if g3.events[x.ref].writes)
+            g3.fresh = (
+                *((x.ref, True) for x in (r, *also, *turns) if g3.events[x.ref].writes),
+                *((x, False) for x in new_writes),
+            )
             if not _another_route(g, g3, r, w, inits, (*also, *turns[r in turns :]), remade):
                 self.stats.revisits += 1
                 self.stats.rerouted += 1
@@ -968,10 +978,9 @@ class Trust:
         r: WEvent,
         w: WEvent,
         deleted: set[int],
-        inits: list[Any],
         also: tuple[WEvent, ...],
         turns: tuple[WEvent, ...],
-    ) -> list[tuple[WGraph, int | None]]:
+    ) -> list[tuple[WGraph, list[int]]]:
         """The revisits of ``r`` by ``w`` (with ``also``, the prefix's reads taken
         along) where each read of ``turns`` (in ``w``'s ``porf`` prefix, one per thread,
         ``r`` among them or not) reads ``w`` too and its new value takes its thread
@@ -985,10 +994,10 @@ class Trust:
         not make is added as a step would add it, once per source or coherence place
         (each a graph), stamped just before the kept event after it.  A thread that
         ends, or waits, before its last kept event leaves no graph.  Each graph comes
-        also with one read of another thread given a write a new branch made
-        (:func:`_read_by_the_new`: that read is returned with it, else None).  The
-        re-run with the new values (the graphs are speculative) checks every thread
-        against its graph, as for any load-buffering revisit."""
+        with the writes the new branches made (no step added them: they revisit reads
+        once the graph is re-run, ``WGraph.fresh``).  The re-run with the new values
+        (the graphs are speculative) checks every thread against its graph, as for any
+        load-buffering revisit."""
         taken = (*also, *(t for t in turns if t is not r))
         g2 = _revisited(g, r, w, deleted, taken, r.ref in g.porf_prefix_of_new(w))
         writers = [x.ref for x in (r, *taken) if g2.events[x.ref].writes]
@@ -1008,7 +1017,7 @@ class Trust:
             if e.rf in token:
                 base.events[x] = _with(e, rf=token[e.rf])
         base.co = {lid: [token.get(x, x) for x in ws] for lid, ws in g2.co.items()}
-        out: list[tuple[WGraph, int | None]] = []
+        out: list[tuple[WGraph, list[int]]] = []
         stack: list[_Rerun] = []
         for p in self._placements(g2, w):  # (the threads' new events are placed after)
             h = base.copy()
@@ -1033,8 +1042,15 @@ class Trust:
             if at.turn == len(turns):
                 done = _matched(at.graph, [e for old in olds for e in old], at.moved, token)
                 if done is not None:
-                    out.append((done, None))
-                    out += _read_by_the_new(done, turns, set(at.moved.values()), inits)
+                    matched = set(at.moved.values())
+                    new_writes = [
+                        x
+                        for x, e in done.events.items()
+                        if any(x // REF == t.tid and x > t.ref for t in turns)
+                        and x not in matched
+                        and e.writes
+                    ]
+                    out.append((done, new_writes))
         return out
 
     def _rerun(
@@ -1085,13 +1101,15 @@ class Trust:
                     tok = token[e.rf]
                     ev = _with(live.event_for(tid, op, None, stamp, e.read_value), rf=tok)
                     choices = [(ev, tok)] if self._coherent(g, ev, tok) else []
-                elif e is not None and (
-                    e.rf not in token or (e.rf in moved and g.events[moved[e.rf]].writes)
-                ):
+                elif e is not None and (e.rf not in token or e.rf in moved):
                     src = e.rf if e.rf is None else moved.get(e.rf, e.rf)
-                    choices = self._reads(live, tid, op, [src], stamp)
+                    if src is None or g.events[src].writes:  # (an RMW may fail now)
+                        choices = self._reads(live, tid, op, [src], stamp)
                 if not choices:  # none kept, or its source is no longer coherent
-                    choices = self._reads(live, tid, op, every, stamp)
+                    choices = [
+                        (_with(ev, chosen=True), p)
+                        for ev, p in self._reads(live, tid, op, every, stamp)
+                    ]
             if e is not None and e.ref in needed:
                 choices = [(ev, p) for ev, p in choices if ev.writes]
             if not choices:
@@ -1128,7 +1146,13 @@ class Trust:
         return out
 
     def _maximal(
-        self, g: WGraph, r: WEvent, deleted: set[int], prefix: set[int], speculative: bool
+        self,
+        g: WGraph,
+        r: WEvent,
+        deleted: set[int],
+        prefix: set[int],
+        speculative: bool,
+        w: int | None = None,
     ) -> bool:
         """TruSt's condition: ``r`` and every deleted event were added maximally, so
         that the revisit happens from one graph only.  A read inside the prefix
@@ -1155,7 +1179,7 @@ class Trust:
             later = ws[ws.index(src) + 1 :] if src is not None and src in ws else ws
             if src is None:
                 later = ws
-            if any(previous(x) for x in later if x != e.ref):
+            if any(previous(x) for x in later if x not in (e.ref, w)):
                 return False
         return True
 
@@ -1336,67 +1360,25 @@ def _matched(
     return g
 
 
-def _read_by_the_new(
-    g: WGraph, turns: tuple[WEvent, ...], matched: set[int], inits: list[Any]
-) -> list[tuple[WGraph, int]]:
-    """``g`` (a :meth:`Trust._rerouted` graph) with one read of another thread given,
-    instead of its source, a write a new branch made (an event after a read of
-    ``turns`` in its thread that was not ``matched``): such a write was never added
-    as a step, so no revisit gives it a reader.  The read keeps its place and its
-    thread its events (a re-run drops the graph where they follow the value: a
-    dependency); an RMW's outcome is worked out again (it goes right after the write
-    in co, or leaves co when it fails now and no one reads it).  A read an ordinary
-    revisit gave a later write keeps it, when nothing depends on it: the route where
-    it kept its first source gives it the new write (as :func:`_revisited_before`)."""
-    out: list[tuple[WGraph, int]] = []
-    new = [
-        e
-        for x, e in g.events.items()
-        if any(x // REF == t.tid and x > t.ref for t in turns)
-        and x not in matched
-        and e.writes
-        and not e.reads
-    ]
-    readers = _readers(g)
-    for nw in new:
-        lid = nw.lid
-        assert lid is not None
-        for y, e in g.events.items():
-            if e.tid == nw.tid or not e.reads or e.lid != lid or e.rf == nw.ref:
-                continue
-            if e.blocked or e.cond is not None:
-                continue
-            if e.rf is not None and g.events[e.rf].stamp > e.stamp and _free(g, e, readers, inits):
-                continue
-            now = outcome(e, nw.written_value, rf=nw.ref)
-            if now.blocked or (e.writes and not now.writes and readers.get(y)):
-                continue
-            if now.writes and _rmw_reads(g, nw.ref, lid):
-                continue
-            h = g.copy()
-            h.events[y] = now
-            ws = h.co.setdefault(lid, [])
-            if y in ws:
-                ws.remove(y)
-            if now.writes:
-                _place(h, y, lid, nw.ref)
-            out.append((h, y))
-    return out
-
-
 def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
-    """Whether ``r``, a plain read in ``w``'s ``porf`` prefix that :func:`_speculable`
-    refuses, may still read from ``w`` by re-running its thread down another branch
-    (:meth:`Trust._rerouted`): ``w`` is in another thread and reads nothing of ``r``'s,
-    and a kept event after ``r`` in its thread has a control dependency on ``r``."""
-    if r.tid == w.tid or r.fn is not None or r.cond is not None:
+    """Whether ``r``, a read or RMW (no await) in ``w``'s ``porf`` prefix that
+    :func:`_speculable` refuses, may still read from ``w`` by re-running its thread down
+    another branch (:meth:`Trust._rerouted`): ``w`` is in another thread and reads
+    nothing of ``r``'s thread from it on, and a kept event after ``r`` in its thread has a
+    control or address dependency on ``r`` or on a read after it (what such a read
+    returns may follow ``r``'s value: an RMW's thread reading its own write)."""
+    if r.tid == w.tid or r.cond is not None:
         return False
-    if w.reads and w.rf is not None and w.rf // REF == r.tid and w.rf > r.ref:
+    if w.reads and w.rf is not None and w.rf // REF == r.tid and w.rf >= r.ref:
         return False
+    reads = {r.ref}
     x = r.ref + 1
     while x in prefix:
-        if r.ref in g.events[x].ctrl:
+        e = g.events[x]
+        if (e.ctrl | e.addr) & reads:
             return True
+        if e.reads:
+            reads.add(x)
         x += 1
     return False
 
@@ -1467,7 +1449,7 @@ def _kept_past_an_earlier_revisit(g: WGraph, revisited: set[int]) -> bool:
     invariant, which a speculative revisit breaks: what a revisit keeps between a read
     and its new source is before that source)."""
     for x, e in g.events.items():
-        if x in revisited or not e.reads or e.rf is None:
+        if x in revisited or not e.reads or e.rf is None or e.chosen:
             continue
         v = g.events[e.rf]
         if v.stamp < e.stamp:
@@ -1486,7 +1468,7 @@ def _kept_for_a_later_source(g: WGraph, g2: WGraph, r: WEvent, w: WEvent) -> boo
     what comes before it in its thread).  The route where ``r`` still read the write it
     was added with deletes them (they are outside ``w``'s prefix there too) and adds
     them again after ``w``, reaching the same graphs: only that route is taken."""
-    if r.rf is None or g.events[r.rf].stamp < r.stamp:
+    if r.rf is None or r.chosen or g.events[r.rf].stamp < r.stamp:
         return False
     prefix = g2.porf_prefix_of_new(w)
     return any(e.stamp > r.stamp and x not in prefix for x, e in g2.events.items())
@@ -1504,8 +1486,20 @@ def _revisited_before(
     return (
         r.rf is not None
         and not r.writes
+        and not r.chosen
         and g.events[r.rf].stamp > r.stamp
+        and not _read_before_it(g, r)
         and _free(g2, g2.events[r.ref], readers, inits)
+    )
+
+
+def _read_before_it(g: WGraph, r: WEvent) -> bool:
+    """Whether a read before ``r`` in its thread reads ``r``'s source in ``g``: then
+    ``r`` could not have kept an earlier source while that read was given this one
+    (coherence: CoRR), and the route where it did does not exist."""
+    return any(
+        (e := g.events.get(x)) is not None and e.reads and e.rf == r.rf
+        for x in range(r.ref - r.idx, r.ref)
     )
 
 
@@ -1663,7 +1657,7 @@ def _revisited(
     g2.stamp = max(g2.stamp, w.stamp + 1)
     for x in (r, *also):
         g2.events[x.ref] = outcome(
-            x, w.written_value, rf=w.ref, speculated=speculative or x is not r
+            x, w.written_value, rf=w.ref, speculated=speculative or x is not r, chosen=False
         )
     return g2
 

@@ -346,6 +346,18 @@ def test_load_buffering_cycles_hypothesis_found_missing_are_built(
             [("branch_write", 1, 2), ("branch_write", 0, 0), ("na_set_bit", 1, 1)],
             [("cmpxchg", 0, 0), ("test_bit_write", 1, 1)],
         ],
+        # P1's inc of x, revisited by P0's store (made once P0's test_bit reads P1's
+        # set_bit), now stores 2; P1's READ_ONCE of x reads it: P1 is re-run from its
+        # inc, an RMW (found by hypothesis).
+        [[("test_bit_write", 0, 1)], [("inc", 0, 0), ("branch_write", 0, 0), ("set_bit", 0, 1)]],
+        # P1's first store of y is given to both of P0's READ_ONCEs of y, its second to
+        # the second: the route where the second kept the initial value while the first
+        # read the store does not exist (coherence), so no rule may name it (found by
+        # hypothesis).
+        [
+            [("read", 1, 0), ("read", 1, 0), ("set_bit", 0, 0)],
+            [("test_bit_write", 1, 0), ("branch_write", 0, 0)],
+        ],
     ],
 )
 def test_a_cycle_through_a_read_that_changes_its_threads_branch_is_built(
@@ -362,22 +374,11 @@ def test_a_cycle_through_a_read_that_changes_its_threads_branch_is_built(
 @pytest.mark.parametrize(
     ("part", "threads"),
     [
-        # P0's READ_ONCE of y reads P1's inc: the branch now stores x, and P1's
-        # cmpxchg of x must read that new store, which no step added and so no
-        # revisit gives a reader (seed 7 of branch-heavy 7-operation programs,
-        # minimised).
-        (
-            "_read_by_the_new",
-            [
-                [("branch_write", 1, 1), ("xchg", 0, 2)],
-                [("cmpxchg", 0, 0), ("read", 0, 1), ("inc", 1, 1)],
-            ],
-        ),
         # P2's store of y is read by P0's READ_ONCE and by P1's, whose branch it
-        # turns: P1's store of y, made by the new branch, is read by P0's READ_ONCE in
-        # one graph (seed 43, minimised).
+        # turns: P1's store of y, made by the new branch, revisits P0's READ_ONCE
+        # (outside its prefix: an ordinary revisit; seed 43, minimised).
         (
-            "_read_by_the_new",
+            "fresh",
             [
                 [("branch_write", 1, 2)],
                 [("branch_write", 1, 2), ("branch_write", 0, 0), ("na_set_bit", 1, 1)],
@@ -399,13 +400,22 @@ def test_a_cycle_through_a_read_that_changes_its_threads_branch_is_built(
 def test_each_part_of_the_branch_re_run_builds_graphs_nothing_else_does(
     part: str, threads: list[list[Instr]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With every part, TruSt builds herd7's method's graphs; without ``part`` (its
-    answer: nothing to do), a graph is lost."""
+    """With every part, TruSt builds herd7's method's graphs; without ``part``
+    (``_branches``: no thread re-run down another branch; ``fresh``: a new branch's
+    write revisits nothing), a graph is lost."""
     from pagerace.explore import trust as trust_module
 
     _same_graphs_as_the_candidate_engine(threads)
-    nothing = {"_read_by_the_new": [], "_branches": False}[part]
-    monkeypatch.setattr(trust_module, part, lambda *_: nothing)
+    if part == "fresh":
+        revisits = trust_module.Trust._revisits
+
+        def steps_only(self: Any, live: Any, w: Any, inside: bool = False) -> None:
+            if w.ref not in live.graph.events or w.reads:  # (a new branch's plain write)
+                revisits(self, live, w, inside)
+
+        monkeypatch.setattr(trust_module.Trust, "_revisits", steps_only)
+    else:
+        monkeypatch.setattr(trust_module, part, lambda *_: False)
     found, _ = outcomes(make_program(threads), LKMM())
     built = {shape(o.graph) for o in found if not o.waiting}
     assert set(candidate_shapes(make_program(threads), LKMM())) - built
@@ -450,6 +460,23 @@ def test_an_rmw_a_revisit_gives_a_source_writes_anew_and_revisits_its_prefix(
     found, _ = outcomes(make_program(threads), LKMM())
     built = {shape(o.graph) for o in found if not o.waiting}
     assert set(candidate_shapes(make_program(threads), LKMM())) - built
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: consistent only once a cmpxchg fails")
+def test_a_graph_consistent_only_once_a_cmpxchg_fails_is_not_built() -> None:
+    """P0: ``if (READ_ONCE(y) == 0) WRITE_ONCE(x, 0); cmpxchg(x, 0, 1); WRITE_ONCE(y,
+    1)``; P1 twice ``if (READ_ONCE(y) == 1) WRITE_ONCE(x, 1)``.  herd7's method has the
+    graph where the cmpxchg reads P1's second store and fails, and P1's first store is
+    co-before P0's: an S shape with no fence, allowed.  TruSt reaches it only from a
+    graph where the cmpxchg still succeeds, a full barrier, and there that co order
+    closes a cycle the LKMM forbids, so that graph is never queued.  (Found by
+    hypothesis; a known gap: the LKMM's ordering depends on whether an RMW succeeds.)"""
+    _same_graphs_as_the_candidate_engine(
+        [
+            [("branch_write", 1, 0), ("cmpxchg", 0, 0), ("write", 1, 1)],
+            [("branch_write", 1, 1), ("branch_write", 1, 1)],
+        ]
+    )
 
 
 def test_a_location_whose_writes_a_revisit_deleted_does_not_tell_graphs_apart() -> None:
