@@ -1365,8 +1365,8 @@ def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     :func:`_speculable` refuses, may still read from ``w`` by re-running its thread down
     another branch (:meth:`Trust._rerouted`): ``w`` is in another thread and reads
     nothing of ``r``'s thread from it on, and a kept event after ``r`` in its thread has a
-    control or address dependency on ``r`` or on a read after it (what such a read
-    returns may follow ``r``'s value: an RMW's thread reading its own write)."""
+    control or address dependency on ``r`` or on a read after it of ``r``'s own write
+    (an RMW's)."""
     if r.tid == w.tid or r.cond is not None:
         return False
     if w.reads and w.rf is not None and w.rf // REF == r.tid and w.rf >= r.ref:
@@ -1377,7 +1377,7 @@ def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
         e = g.events[x]
         if (e.ctrl | e.addr) & reads:
             return True
-        if e.reads:
+        if e.reads and e.rf == r.ref:
             reads.add(x)
         x += 1
     return False
