@@ -63,7 +63,8 @@ makes (the same operation keeps its stamp, source and coherence place under its 
 ``po`` index; what the old branch made and no other thread reads is dropped; what the
 new branch makes is added with every source or coherence place; a read whose source
 the re-run chose is ``chosen``, which the route rules do not take for a revisit's).
-The same goes for several such reads of one write (one per thread).  Writes no step
+The same goes for several such reads of one write (one per thread), and for an RMW
+whose own value, or a read of its own write, decides a branch.  Writes no step
 added revisit reads once their graph is re-run (``WGraph.fresh``): a write a new branch
 made, as a step's write would, and an RMW a revisit gave a source (its write part added
 again, as in GenMC) the reads of its ``porf`` prefix.  Tested against herd7's candidate method
