@@ -7,7 +7,8 @@ graph taken off the work list), load-buffering revisit results built a second wa
 and dropped before a re-run (``rebuilt``), graphs re-run a second way
 (``duplicates``), graphs dropped for a dependency the model's code hides
 (``misspeculated``), revisit results with a thread re-run down another branch
-(``rerouted``), complete graphs where an await read a stale value (``blocked``),
+(``rerouted``), such revisits whose re-runs outnumbered their budget (``cut``),
+complete graphs where an await read a stale value (``blocked``),
 and the wall time.  ``--skip`` leaves out ``scenario:variant`` pairs (the default
 skips ``gup-vs-split:v3.13`` under the LKMM, about 100 s).
 
@@ -36,6 +37,7 @@ COLUMNS = (
     "duplicates",
     "misspeculated",
     "rerouted",
+    "cut",
     "blocked",
 )
 

@@ -102,7 +102,13 @@ from pagerace.graph.graph import ExecutionGraph
 from pagerace.models.base import MemoryModel
 from pagerace.models.herdview import SPINLOCK_PRIMITIVES
 
-REF = 1 << 20  # an event's reference: tid * REF + po index
+REF = 1 << 20
+# The events a thread re-run down another branch may make beyond those it keeps
+# (Trust._rerun): a new branch with a retry loop could make them without end.
+_NEW_EVENTS = 8
+# The partial graphs one such revisit may build (each a fresh build of the program):
+# every source and co place of a long new branch's events multiply them.
+_REROUTE_BUDGET = 64  # an event's reference: tid * REF + po index
 # What Trust._sink may accept unasked: accesses but for the ones with relations to
 # earlier events besides po, rf, co and fr (lock.cat's, SRCU's, ghost words), and the
 # fences whose relations all go through po after them (not RCU's or SRCU's).
@@ -239,6 +245,7 @@ class TrustStats:
     rebuilt: int = 0  # load-buffering revisit results built a second way (dropped, not re-run)
     misspeculated: int = 0  # revisits inside a prefix undone by an unrecorded dependency
     rerouted: int = 0  # revisit results whose read took its thread down another branch
+    cut: int = 0  # such revisits whose partial graphs outnumbered _REROUTE_BUDGET (left)
 
 
 class _Live:
@@ -1026,7 +1033,9 @@ class Trust:
             for x in writers:
                 _place(h, x, w.lid, w.ref)
             stack.append(_Rerun(h, 0, 0, {}))
-        while stack:
+        for _ in range(_REROUTE_BUDGET):
+            if not stack:
+                break
             at = stack.pop()
             try:
                 live = _Live(self.program, at.graph)
@@ -1052,6 +1061,8 @@ class Trust:
                         and e.writes
                     ]
                     out.append((done, new_writes))
+        if stack:
+            self.stats.cut += 1  # (the rest of this revisit's re-runs are not tried)
         return out
 
     def _rerun(
@@ -1071,10 +1082,11 @@ class Trust:
         g, moved, i = live.graph, at.moved, at.i
         tid, old = turns[at.turn].tid, olds[at.turn]
         later = {t.tid for t in turns[at.turn + 1 :]}  # threads not re-run yet
+        most = turns[at.turn].idx + 1 + len(old) + _NEW_EVENTS
         while i < len(old):
             op = live.pending[tid]
-            if op is None:
-                return -1
+            if op is None or g.lens[tid] >= most:
+                return -1  # (it ended, or loops in its new branch: a retry reading alike)
             key = (None if op.loc is None else op.loc.lid, op.name, op.annot)
             j = next((j for j in range(i, len(old)) if _op_key(old[j]) == key), None)
             if j is not None and any(x.ref in needed for x in old[i:j]):
