@@ -8,6 +8,8 @@ and dropped before a re-run (``rebuilt``), graphs re-run a second way
 (``duplicates``), graphs dropped for a dependency the model's code hides
 (``misspeculated``), revisit results with a thread re-run down another branch
 (``rerouted``), such revisits whose re-runs outnumbered their budget (``cut``),
+partial graphs accepted only as though an RMW that may yet fail were relaxed
+(``provisional``) and complete ones the model then rejected (``unconfirmed``),
 complete graphs where an await read a stale value (``blocked``),
 and the wall time.  ``--skip`` leaves out ``scenario:variant`` pairs (the default
 skips ``gup-vs-split:v3.13`` under the LKMM, about 100 s).
@@ -38,6 +40,8 @@ COLUMNS = (
     "misspeculated",
     "rerouted",
     "cut",
+    "provisional",
+    "unconfirmed",
     "blocked",
 )
 

@@ -60,21 +60,28 @@ marked write after its branch, so these are executions its data-race check judge
 the read); :meth:`Trust._rerouted` takes it instead: the thread is re-run from the read
 with the new value, and its kept events are matched, in order, with the events it now
 makes (the same operation keeps its stamp, source and coherence place under its new
-``po`` index; what the old branch made and no other thread reads is dropped; what the
-new branch makes is added with every source or coherence place; a read whose source
-the re-run chose is ``chosen``, which the route rules do not take for a revisit's).
+``po`` index; what the old branch made is dropped, and another thread's read of a write
+dropped takes another write of the value it read; what the new branch makes is added
+with every source or coherence place; a read whose source the re-run chose is
+``chosen``, which the route rules do not take for a revisit's).
 The same goes for several such reads of one write (one per thread), and for an RMW
-whose own value, or a read of its own write, decides a branch.  Writes no step
+whose own value, or a read of its own write, decides a branch, or whether an RMW after
+it reading its write succeeds.  Writes no step
 added revisit reads once their graph is re-run (``WGraph.fresh``): a write a new branch
 made, as a step's write would, and an RMW a revisit gave a source (its write part added
-again, as in GenMC) the reads of its ``porf`` prefix.  Tested against herd7's candidate method
-(``pagerace.explore.candidates``) on generated programs: exactly its graphs on every
-program tried (868 of up to 5 operations, 1,357 of up to 7, 5,772 branching ones of up
-to 6 and 7: ``bench/lb_vs_candidates.py``, the hypothesis tests), but for one known gap:
-a graph consistent only once a revisit makes a ``cmpxchg`` fail, whose partial graphs
-close a cycle through the successful ``cmpxchg``'s full barrier (the LKMM's ordering
-depends on whether an RMW succeeds, so a partial graph it rejects can have consistent
-completions).
+again, as in GenMC) the reads of its ``porf`` prefix.
+
+Under the LKMM a failed RMW orders nothing, so a revisit that makes a successful
+``cmpxchg`` fail can make consistent the completions of a partial graph the model
+rejected for the ``cmpxchg``'s barrier: a graph the model accepts with its RMWs that may
+yet fail taken as relaxed (:func:`_may_fail`) goes on, ``provisional``, and is asked
+again once complete (``unconfirmed`` in the stats when the RMW did not fail).
+
+Tested against herd7's candidate method (``pagerace.explore.candidates``) on generated
+programs: exactly its graphs on every program tried (868 of up to 5 operations, 1,357 of
+up to 7, 5,772 branching ones of up to 6 and 7: ``bench/lb_vs_candidates.py``, the
+hypothesis tests).
+
 Every graph is asked of the model before it goes on the work list (:meth:`Trust._queue`),
 and a step goes on with the first choice the model accepts, so a re-run of the threads
 (one per graph taken off the list) ends in an execution, but for awaits left reading a
@@ -114,6 +121,7 @@ _REROUTE_BUDGET = 64  # an event's reference: tid * REF + po index
 # fences whose relations all go through po after them (not RCU's or SRCU's).
 _SINK_KINDS = frozenset({EventKind.LOAD, EventKind.STORE, EventKind.RMW, EventKind.RMW_FAIL})
 _UNSINKABLE = frozenset({"ghost", "srcu-lock", "srcu-unlock", "sync-srcu"})
+_ORDERING_RMW = frozenset({"mb", "acquire", "release"})
 _PLAIN_FENCES = frozenset({"mb", "rmb", "wmb", "barrier", "before-atomic", "after-atomic"})
 
 
@@ -180,6 +188,9 @@ class WGraph:
     # an RMW a revisit gave a source (GenMC adds its write part anew; True: the reads of
     # its prefix only) and a write a thread re-run down another branch made (False).
     fresh: tuple[tuple[int, bool], ...] = ()
+    # The model accepted it, or a graph it grew from, only as though an RMW that may yet
+    # fail were unordered (Trust._accepted): a complete one is asked again.
+    provisional: bool = False
 
     def copy(self) -> WGraph:
         return WGraph(
@@ -189,6 +200,7 @@ class WGraph:
             self.stamp,
             self.speculative,
             self.fresh,
+            self.provisional,
         )
 
     def key(self) -> tuple[object, ...]:
@@ -246,6 +258,10 @@ class TrustStats:
     misspeculated: int = 0  # revisits inside a prefix undone by an unrecorded dependency
     rerouted: int = 0  # revisit results whose read took its thread down another branch
     cut: int = 0  # such revisits whose partial graphs outnumbered _REROUTE_BUDGET (left)
+    # partial graphs the model accepted only with a successful RMW that may yet fail
+    # taken as unordered (Trust._accepted), and complete ones it then rejected
+    provisional: int = 0
+    unconfirmed: int = 0
 
 
 class _Live:
@@ -479,6 +495,24 @@ def _reads_a_failed_rmw(g: WGraph) -> bool:
     made fail): not a graph, and its re-run would drop it."""
     events = g.events
     return any(e.reads and e.rf is not None and not events[e.rf].writes for e in events.values())
+
+
+def _may_fail(g: WGraph, e: WEvent, inits: list[Any]) -> bool:
+    """Whether ``e`` is a successful RMW ordered by its annotation (``mb``,
+    ``acquire``, ``release``) that would fail on a value its location has in ``g`` (the
+    initial one or a write's): a revisit may make it read that value."""
+    if e.kind is not EventKind.RMW or e.fn is None or e.annot not in _ORDERING_RMW:
+        return False
+    if e.name in SPINLOCK_PRIMITIVES or e.lid is None:
+        return False
+    values = [inits[e.lid], *(x.written_value for x in g.events.values() if x.lid == e.lid)]
+    for v in values:
+        try:
+            if e.fn(v)[0] is NO_WRITE:
+                return True
+        except Exception:  # (a value the model's code cannot take)
+            continue
+    return False
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -784,12 +818,29 @@ class Trust:
 
     def _accepts(self, live: _Live, g: WGraph) -> bool:
         """Whether the model accepts ``g`` (in ``live``'s world)."""
-        return self._accepted(to_graph(g, live.world))
+        return self._accepted(to_graph(g, live.world), g, live.inits)
 
-    def _accepted(self, view: ExecutionGraph) -> bool:
-        if self.model.violation(view) is not None:
-            self.stats.inconsistent += 1
+    def _accepted(self, view: ExecutionGraph, g: WGraph, inits: list[Any]) -> bool:
+        """Whether the model accepts ``view``, the view of ``g`` (partial or complete).
+        Under a model where an RMW that fails orders nothing (the LKMM), a revisit that
+        makes a successful one fail can make consistent the completions of a graph the
+        model rejects: a graph whose RMWs that may yet fail (:func:`_may_fail`), taken
+        as relaxed, the model accepts, is accepted ``provisional``, and asked again
+        once complete (:meth:`_complete`)."""
+        if self.model.violation(view) is None:
+            return True
+        self.stats.inconsistent += 1
+        if not self.porf_cycles:
             return False
+        weak = {e.ref for e in g.events.values() if _may_fail(g, e, inits)}
+        if not weak:
+            return False
+        relaxed = [e._replace(annot="relaxed") if e.eid in weak else e for e in view.events]
+        co = {k: list(v) for k, v in view.co_order.items()}
+        if self.model.violation(ExecutionGraph(relaxed, co)) is not None:
+            return False
+        g.provisional = True
+        self.stats.provisional += 1
         return True
 
     def _queue(self, live: _Live, g: WGraph, lid: int) -> None:
@@ -861,7 +912,7 @@ class Trust:
         # kept for _complete: the model keeps the relations of the graph it was last asked
         # about (after a step of several choices, asked on copies, they are worked out again)
         live.view = to_graph(live.graph, live.world)
-        return self._accepted(live.view)
+        return self._accepted(live.view, live.graph, live.inits)
 
     def _placements(self, g: WGraph, ev: WEvent) -> list[int | None]:
         """Where a new write may go in co: after these writes (None: first).  An RMW goes
@@ -997,11 +1048,13 @@ class Trust:
         are matched, in order, with the events it now makes: the same operation (name,
         location, annotation) keeps its stamp, coherence place and source (another,
         when that one is no longer coherent with the thread's new events, or is gone),
-        under its new ``po`` index.  A kept event the thread no longer makes is dropped,
-        unless an event of another thread reads from it; an event the old branch did
-        not make is added as a step would add it, once per source or coherence place
-        (each a graph), stamped just before the kept event after it.  A thread that
-        ends, or waits, before its last kept event leaves no graph.  Each graph comes
+        under its new ``po`` index.  A kept event the thread no longer makes is dropped
+        (while it makes others, unless an event of another thread reads from it); an
+        event the old branch did not make is added as a step would add it, once per
+        source or coherence place (each a graph), stamped just before the kept event
+        after it.  When the thread ends before its last kept event, the rest is
+        dropped, and another thread's read of a write dropped takes another write of
+        the value it read (:func:`_matched`).  Each graph comes
         with the writes the new branches made (no step added them: they revisit reads
         once the graph is re-run, ``WGraph.fresh``).  The re-run with the new values
         (the graphs are speculative) checks every thread against its graph, as for any
@@ -1050,16 +1103,16 @@ class Trust:
             finally:
                 live.close()
             if at.turn == len(turns):
-                done = _matched(at.graph, [e for old in olds for e in old], at.moved, token)
-                if done is not None:
-                    matched = set(at.moved.values())
-                    new_writes = [
-                        x
-                        for x, e in done.events.items()
-                        if any(x // REF == t.tid and x > t.ref for t in turns)
-                        and x not in matched
-                        and e.writes
-                    ]
+                old = [e for old in olds for e in old]
+                matched = set(at.moved.values())
+                new_writes = [
+                    x
+                    for x, e in at.graph.events.items()
+                    if any(x // REF == t.tid and x > t.ref for t in turns)
+                    and x not in matched
+                    and e.writes
+                ]
+                for done in _matched(at.graph, old, at.moved, token, new_writes):
                     out.append((done, new_writes))
         if stack:
             self.stats.cut += 1  # (the rest of this revisit's re-runs are not tried)
@@ -1085,8 +1138,13 @@ class Trust:
         most = turns[at.turn].idx + 1 + len(old) + _NEW_EVENTS
         while i < len(old):
             op = live.pending[tid]
-            if op is None or g.lens[tid] >= most:
-                return -1  # (it ended, or loops in its new branch: a retry reading alike)
+            if op is None:
+                # It ended: the rest is dropped, and other threads' reads of it take
+                # other writes (_matched).  (Without such a read, the graph is another
+                # route's: an ordinary revisit deletes those events.)
+                return len(old) if any(x.ref in needed for x in old[i:]) else -1
+            if g.lens[tid] >= most:
+                return -1  # (it loops in its new branch: a retry reading alike)
             key = (None if op.loc is None else op.loc.lid, op.name, op.annot)
             j = next((j for j in range(i, len(old)) if _op_key(old[j]) == key), None)
             if j is not None and any(x.ref in needed for x in old[i:j]):
@@ -1206,6 +1264,11 @@ class Trust:
                 # one where it reads that write is reached by a revisit).
                 self.stats.blocked += 1
                 return False
+        if g.provisional:
+            live.view = to_graph(g, live.world)
+            if self.model.violation(live.view) is not None:
+                self.stats.unconfirmed += 1  # (its RMW that may fail did not)
+                return False
         if g.speculative:
             # TruSt's maximality makes every porf-acyclic graph reachable one way only;
             # a load-buffering graph reached by a second route is dropped when queued
@@ -1271,10 +1334,11 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     an RMW ``r`` that would store another value, and, through the reads of those
     writes, their threads in turn.  No kept event may have an address or control
     dependency on a read it reaches (dependencies are recorded on every value a read
-    returns, so without one a re-run thread makes the same events), and no RMW a data
-    dependency (it could succeed or fail otherwise).  The model then decides whether
-    the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to a later
-    independent write).  A read that gets the value it had (another write of it) changes
+    returns, so without one a re-run thread makes the same events), no RMW a data
+    dependency (it could succeed or fail otherwise), and no RMW or await reading ``r``'s
+    own write would succeed, fail or wait otherwise (:func:`_turns`).  The model then
+    decides whether the cycle is allowed (the LKMM's ``hb`` has no ``po`` from a read to
+    a later independent write).  A read that gets the value it had (another write of it) changes
     nothing its thread does, whatever depends on it.  A revisit refused for a control
     dependency may be taken by re-running the thread (:func:`_branches`)."""
     if r.tid == w.tid or (w.reads and w.rf == r.ref):
@@ -1301,6 +1365,8 @@ def _speculable(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     affected, seen = [r], {r.ref}  # reads whose value may follow r's
     while affected:
         a = affected.pop()
+        if a is not r and a.rf == r.ref and _turns(a, now):
+            return False  # an RMW reading r's write would succeed or fail otherwise
         new = _data_dependents(g, a, kept)  # (kept is closed under po)
         if new is None:
             return False
@@ -1358,19 +1424,45 @@ def _reroute_place(
 
 
 def _matched(
-    g: WGraph, old: list[WEvent], moved: dict[int, int], token: dict[int, int]
-) -> WGraph | None:
-    """The graph :meth:`Trust._rerun` built, its tokens for the old events given the
-    new references (None when an event reads one that was dropped)."""
+    g: WGraph,
+    old: list[WEvent],
+    moved: dict[int, int],
+    token: dict[int, int],
+    new_writes: list[int],
+) -> list[WGraph]:
+    """The graphs :meth:`Trust._rerun` built, its tokens for the old events given the
+    new references.  A read of another thread that read an old event the re-run no
+    longer makes (its thread ended first) reads, in each graph, a write of its location
+    the new branches made (``new_writes``) with the value it read, where that keeps the
+    location coherent (none: no graph); its thread then makes the same events.  (One
+    of a kept write is another route's graph.)"""
     new = {token[e.ref]: moved[e.ref] for e in old if e.ref in moved}
+    g.co = {lid: [new.get(x, x) for x in ws if x >= 0 or x in new] for lid, ws in g.co.items()}
+    orphans = []
     for x, e in list(g.events.items()):
         if e.rf is not None and e.rf < 0:
-            if e.rf not in new:
-                return None
-            g.events[x] = _with(e, rf=new[e.rf])
-    g.co = {lid: [new.get(x, x) for x in ws if x >= 0 or x in new] for lid, ws in g.co.items()}
+            if e.rf in new:
+                g.events[x] = _with(e, rf=new[e.rf])
+            elif e.writes or e.lid is None:
+                return []  # (an RMW would move in co: not tried)
+            else:
+                orphans.append(x)
     g.speculative = True
-    return g
+    out = [g]
+    for x in orphans:
+        e = g.events[x]
+        assert e.lid is not None
+        sources = [w for w in new_writes if g.events[w].lid == e.lid]
+        nxt: list[WGraph] = []
+        for h in out:
+            for src in sources:
+                if _same_value(g.events[src].written_value, e.read_value):
+                    h2 = h.copy()
+                    h2.events[x] = _with(e, rf=src, chosen=True)
+                    if _coherent_at(h2, e.lid):
+                        nxt.append(h2)
+        out = nxt
+    return out
 
 
 def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
@@ -1379,21 +1471,34 @@ def _branches(g: WGraph, r: WEvent, w: WEvent, prefix: set[int]) -> bool:
     another branch (:meth:`Trust._rerouted`): ``w`` is in another thread and reads
     nothing of ``r``'s thread from it on, and a kept event after ``r`` in its thread has a
     control or address dependency on ``r`` or on a read after it of ``r``'s own write
-    (an RMW's)."""
+    (an RMW's), or is an RMW or await reading that write that would now succeed, fail
+    or wait otherwise (:func:`_turns`)."""
     if r.tid == w.tid or r.cond is not None:
         return False
     if w.reads and w.rf is not None and w.rf // REF == r.tid and w.rf >= r.ref:
         return False
     reads = {r.ref}
+    now = outcome(r, w.written_value, rf=w.ref)
     x = r.ref + 1
     while x in prefix:
         e = g.events[x]
         if (e.ctrl | e.addr) & reads:
             return True
         if e.reads and e.rf == r.ref:
+            if _turns(e, now):
+                return True
             reads.add(x)
         x += 1
     return False
+
+
+def _turns(e: WEvent, now: WEvent) -> bool:
+    """Whether ``e``, an RMW or await reading the write of ``now`` (an RMW's new
+    outcome), would succeed, fail or wait otherwise than it did."""
+    if (e.fn is None and e.cond is None) or not now.writes:
+        return False  # (a read of an RMW that now fails is revisited too, or dropped)
+    after = outcome(e, now.written_value)
+    return after.kind is not e.kind or after.blocked != e.blocked
 
 
 def _readers(g: WGraph) -> dict[int, list[int]]:
