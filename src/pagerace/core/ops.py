@@ -33,6 +33,23 @@ class _NoWrite:
 
 NO_WRITE: Any = _NoWrite()
 
+
+class Conditional:
+    """An RMW's function that fails (returns ``NO_WRITE``) on some values:
+    ``cmpxchg``, ``atomic_add_unless``, ``atomic_inc_not_zero``.  Under the LKMM a
+    failed RMW orders nothing, so the weak-memory explorer keeps graphs whose
+    successful conditional RMW a later revisit may still make fail
+    (``pagerace.explore.trust``, ``provisional``)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Any], tuple[Any, Any]]) -> None:
+        self.fn = fn
+
+    def __call__(self, old: Any) -> tuple[Any, Any]:
+        return self.fn(old)
+
+
 # The LKMM tags (linux-kernel.bell): accesses and fences.
 LOAD_ANNOTS = frozenset({"plain", "once", "acquire", "srcu-lock"})
 STORE_ANNOTS = frozenset({"plain", "once", "release", "srcu-unlock"})

@@ -100,7 +100,7 @@ from typing import Any
 import greenlet
 
 from pagerace.core.errors import InternalError
-from pagerace.core.ops import NO_WRITE, Location, Op, OpKind
+from pagerace.core.ops import NO_WRITE, Conditional, Location, Op, OpKind
 from pagerace.explore.finding import Finding
 from pagerace.explore.runtime import ModelThread, Program, ThreadDone, World
 from pagerace.explore.values import Val, raw
@@ -122,6 +122,9 @@ _REROUTE_BUDGET = 64  # an event's reference: tid * REF + po index
 _SINK_KINDS = frozenset({EventKind.LOAD, EventKind.STORE, EventKind.RMW, EventKind.RMW_FAIL})
 _UNSINKABLE = frozenset({"ghost", "srcu-lock", "srcu-unlock", "sync-srcu"})
 _ORDERING_RMW = frozenset({"mb", "acquire", "release"})
+# linux-kernel.cat's axioms an RMW's annotation bears on (coherence, atomicity and
+# lock.cat's do not).
+_ORDERING_AXIOMS = frozenset({"happens-before", "propagation", "rcu", "plain-coherence"})
 _PLAIN_FENCES = frozenset({"mb", "rmb", "wmb", "barrier", "before-atomic", "after-atomic"})
 
 
@@ -497,22 +500,32 @@ def _reads_a_failed_rmw(g: WGraph) -> bool:
     return any(e.reads and e.rf is not None and not events[e.rf].writes for e in events.values())
 
 
-def _may_fail(g: WGraph, e: WEvent, inits: list[Any]) -> bool:
+def _may_fail(e: WEvent, stored: dict[int, list[Any]], inits: list[Any]) -> bool:
     """Whether ``e`` is a successful RMW ordered by its annotation (``mb``,
-    ``acquire``, ``release``) that would fail on a value its location has in ``g`` (the
-    initial one or a write's): a revisit may make it read that value."""
+    ``acquire``, ``release``) that a revisit may make fail: a conditional one
+    (:class:`~pagerace.core.ops.Conditional`: the kernel's ``cmpxchg``,
+    ``atomic_add_unless``, ``atomic_inc_not_zero``), or one whose function fails on a
+    value its location may hold: its initial one, one a write stored there in a graph
+    of the exploration so far (``stored``, :meth:`Trust._take`), 0 or 1."""
     if e.kind is not EventKind.RMW or e.fn is None or e.annot not in _ORDERING_RMW:
         return False
     if e.name in SPINLOCK_PRIMITIVES or e.lid is None:
         return False
-    values = [inits[e.lid], *(x.written_value for x in g.events.values() if x.lid == e.lid)]
-    for v in values:
+    if isinstance(e.fn, Conditional):
+        return True
+    for v in (inits[e.lid], *stored.get(e.lid, ()), 0, 1):
         try:
             if e.fn(v)[0] is NO_WRITE:
                 return True
         except Exception:  # (a value the model's code cannot take)
             continue
     return False
+
+
+def _note(values: list[Any], v: Any) -> None:
+    """Add ``v`` to ``values`` unless it is there (or ``values`` holds 16 already)."""
+    if len(values) < 16 and not any(_same_value(v, x) for x in values):
+        values.append(v)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -600,6 +613,8 @@ class Trust:
         self.stats = TrustStats()
         self.speculated: set[tuple[object, ...]] = set()
         self.queued: set[tuple[object, ...]] = set()
+        # The values writes stored at each location, in any graph so far (_may_fail).
+        self.stored: dict[int, list[Any]] = {}
         # (graph, whether the model accepted it: asked again after the re-run if not)
         self.work: list[tuple[WGraph, bool]] = []
         self.bounded = False
@@ -739,6 +754,8 @@ class Trust:
         options: list[tuple[WEvent, int | None]] = []  # (event, co placement)
         for ev in choices:
             if ev.writes:
+                if self.porf_cycles and ev.lid is not None:
+                    _note(self.stored.setdefault(ev.lid, []), ev.written_value)
                 self._revisits(live, ev)
                 options += [(ev, p) for p in self._placements(g, ev)]
             else:
@@ -827,12 +844,14 @@ class Trust:
         model rejects: a graph whose RMWs that may yet fail (:func:`_may_fail`), taken
         as relaxed, the model accepts, is accepted ``provisional``, and asked again
         once complete (:meth:`_complete`)."""
-        if self.model.violation(view) is None:
-            return True
-        self.stats.inconsistent += 1
-        if not self.porf_cycles:
-            return False
-        weak = {e.ref for e in g.events.values() if _may_fail(g, e, inits)}
+        if not g.provisional:  # (else the model rejects it as it rejected its prefix)
+            axiom = self.model.violation(view)
+            if axiom is None:
+                return True
+            self.stats.inconsistent += 1
+            if not self.porf_cycles or axiom not in _ORDERING_AXIOMS:
+                return False  # (coherence and atomicity do not depend on annotations)
+        weak = {e.ref for e in g.events.values() if _may_fail(e, self.stored, inits)}
         if not weak:
             return False
         relaxed = [e._replace(annot="relaxed") if e.eid in weak else e for e in view.events]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagerace.core.ops import NO_WRITE
+from pagerace.core.ops import NO_WRITE, Conditional
 from pagerace.explore.values import raw
 from pagerace.kernel._access import load, rmw, store
 
@@ -218,7 +218,7 @@ def atomic_add_unless(v: Any, a: Any, u: Any) -> Any:
     def fn(old: Any) -> tuple[Any, Any]:
         return (NO_WRITE, False) if old == unless else (old + n, True)
 
-    return rmw("atomic_add_unless", v, fn, "mb", operands=(a, u))
+    return rmw("atomic_add_unless", v, Conditional(fn), "mb", operands=(a, u))
 
 
 def atomic_inc_not_zero(v: Any) -> Any:
@@ -227,7 +227,7 @@ def atomic_inc_not_zero(v: Any) -> Any:
     def fn(old: Any) -> tuple[Any, Any]:
         return (NO_WRITE, False) if old == 0 else (old + 1, True)
 
-    return rmw("atomic_inc_not_zero", v, fn, "mb")
+    return rmw("atomic_inc_not_zero", v, Conditional(fn), "mb")
 
 
 def _cmpxchg(name: str, v: Any, old: Any, new: Any, annot: str) -> Any:
@@ -236,7 +236,7 @@ def _cmpxchg(name: str, v: Any, old: Any, new: Any, annot: str) -> Any:
     def fn(cur: Any) -> tuple[Any, Any]:
         return (repl, cur) if cur == expect else (NO_WRITE, cur)
 
-    return rmw(name, v, fn, annot, operands=(old, new))
+    return rmw(name, v, Conditional(fn), annot, operands=(old, new))
 
 
 def _xchg(name: str, v: Any, new: Any, annot: str) -> Any:

@@ -484,6 +484,40 @@ def test_a_graph_consistent_only_once_a_cmpxchg_fails_is_built() -> None:
     assert trust.stats.provisional > 0 and trust.stats.unconfirmed > 0
 
 
+def _s_through_an_inc_not_zero(w: World) -> None:
+    """P0 ``if (READ_ONCE(y) == 0) WRITE_ONCE(x, 5); atomic_inc_not_zero(x);
+    WRITE_ONCE(y, 1)``, P1 ``if (READ_ONCE(y) == 1) WRITE_ONCE(x, 7); if (READ_ONCE(y)
+    == 1) WRITE_ONCE(x, 0)``, x initially 1."""
+    x, y = w.location("x", init=1), w.location("y")
+
+    @w.thread("P0")
+    def p0() -> None:
+        if k.READ_ONCE(y) == 0:
+            k.WRITE_ONCE(x, 5)
+        k.atomic_inc_not_zero(x)
+        k.WRITE_ONCE(y, 1)
+
+    @w.thread("P1")
+    def p1() -> None:
+        if k.READ_ONCE(y) == 1:
+            k.WRITE_ONCE(x, 7)
+        if k.READ_ONCE(y) == 1:
+            k.WRITE_ONCE(x, 0)
+
+
+def test_an_inc_not_zero_a_later_store_of_zero_makes_fail_is_provisional_before() -> None:
+    """As with the ``cmpxchg`` above, but the value that makes the RMW fail (0) is in
+    no graph where the model rejects the S shape: it is stored by P1's second store,
+    added later.  An RMW may fail on the values writes stored at its location in any
+    graph of the exploration so far (``Trust.stored``), 0 and 1."""
+    program = Program("s-inc-not-zero", _s_through_an_inc_not_zero)
+    found, trust = outcomes(program, LKMM())
+    built = [shape(o.graph) for o in found if not o.waiting]
+    assert len(built) == len(set(built))
+    assert set(built) == set(candidate_shapes(program, LKMM()))
+    assert trust.stats.provisional > 0
+
+
 def test_without_provisional_graphs_a_graph_consistent_once_a_cmpxchg_fails_is_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
