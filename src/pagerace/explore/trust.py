@@ -851,16 +851,22 @@ class Trust:
             self.stats.inconsistent += 1
             if not self.porf_cycles or axiom not in _ORDERING_AXIOMS:
                 return False  # (coherence and atomicity do not depend on annotations)
-        weak = {e.ref for e in g.events.values() if _may_fail(e, self.stored, inits)}
-        if not weak:
-            return False
-        relaxed = [e._replace(annot="relaxed") if e.eid in weak else e for e in view.events]
-        co = {k: list(v) for k, v in view.co_order.items()}
-        if self.model.violation(ExecutionGraph(relaxed, co)) is not None:
+        relaxed = self.relaxed(view, g, inits)
+        if relaxed is None or self.model.violation(relaxed) is not None:
             return False
         g.provisional = True
         self.stats.provisional += 1
         return True
+
+    def relaxed(self, view: ExecutionGraph, g: WGraph, inits: list[Any]) -> ExecutionGraph | None:
+        """``view`` (of ``g``) with its RMWs that may yet fail (:func:`_may_fail`)
+        annotated ``relaxed``, as :meth:`_accepted` asks a provisional graph (None: it
+        has none)."""
+        weak = {e.ref for e in g.events.values() if _may_fail(e, self.stored, inits)}
+        if not weak:
+            return None
+        events = [e._replace(annot="relaxed") if e.eid in weak else e for e in view.events]
+        return ExecutionGraph(events, {k: list(v) for k, v in view.co_order.items()})
 
     def _queue(self, live: _Live, g: WGraph, lid: int) -> None:
         """Put ``g`` (a revisit's result: a read of location ``lid`` took a new source)

@@ -806,13 +806,7 @@ def _sinks_asked(program: Program, model: MemoryModel, monkeypatch: pytest.Monke
         live = builds[-1]
         view = trust_module.to_graph(h, live.world)  # type: ignore[attr-defined]
         if h.provisional:
-            weak = {
-                e.ref
-                for e in h.events.values()
-                if trust_module._may_fail(e, self.stored, live.inits)  # type: ignore[attr-defined]
-            }
-            relaxed = [e._replace(annot="relaxed") if e.eid in weak else e for e in view.events]
-            view = ExecutionGraph(relaxed, {k: list(v) for k, v in view.co_order.items()})
+            view = self.relaxed(view, h, live.inits) or view  # type: ignore[attr-defined]
         assert model.violation(view) is None, (ev, model.name)
         accepted[0] += 1
         return True
